@@ -1,0 +1,122 @@
+// Package apperr defines the error kinds that domain code returns and that the web
+// layer maps to HTTP status codes in one place.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies an error by what the caller can do about it.
+type Kind int
+
+const (
+	KindInternal     Kind = iota
+	KindInvalid           // the input is wrong: 422 with field errors
+	KindMalformed         // the input could not be parsed: 400
+	KindNotFound          // absent or not visible to the caller: 404
+	KindConflict          // the current state does not allow it: 409
+	KindForbidden         // authenticated but not allowed: 403
+	KindUnauthorized      // no or bad credentials: 401
+	KindRateLimited       // too many attempts: 429
+)
+
+// FieldError names one bad field by its JSON path, e.g. "lines[0].serials[2]".
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an error with a kind, a message meant for the client, optional field errors
+// and an optional wrapped cause that stays server-side.
+type Error struct {
+	Kind   Kind
+	Msg    string
+	Fields []FieldError
+	Err    error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// NotFound reports that what is the subject of msg does not exist or is not visible.
+func NotFound(format string, args ...any) error {
+	return &Error{Kind: KindNotFound, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Conflict reports that the current state does not allow the operation.
+func Conflict(format string, args ...any) error {
+	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden reports that the caller's role does not allow the operation.
+func Forbidden(format string, args ...any) error {
+	return &Error{Kind: KindForbidden, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Unauthorized reports missing or bad credentials.
+func Unauthorized(format string, args ...any) error {
+	return &Error{Kind: KindUnauthorized, Msg: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited reports that the caller must wait before trying again.
+func RateLimited(format string, args ...any) error {
+	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Malformed reports input that could not be parsed at all.
+func Malformed(err error, format string, args ...any) error {
+	return &Error{Kind: KindMalformed, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Invalid reports one or more field errors.
+func Invalid(fields ...FieldError) error {
+	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: fields}
+}
+
+// Field is shorthand for one field error, for use with Invalid.
+func Field(field, format string, args ...any) FieldError {
+	return FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of the first *Error in err's chain, KindInternal if none.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// Is reports whether err carries kind k.
+func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// Fields collects field errors; its Err returns nil when none were added, so a
+// validator can check everything and report every bad field at once.
+type Fields []FieldError
+
+// Add records a field error.
+func (f *Fields) Add(field, format string, args ...any) {
+	*f = append(*f, Field(field, format, args...))
+}
+
+// Err returns an Invalid error with all collected fields, or nil.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return Invalid(f...)
+}

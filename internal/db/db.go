@@ -1,0 +1,186 @@
+// Package db opens the database (PostgreSQL or an embedded SQLite file) from a URL and
+// carries the connection and the current transaction in a context.Context, so that a
+// store call joins whatever transaction its caller opened.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL dialect behind a connection.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DefaultURL is the embedded default: a SQLite file under ./data.
+const DefaultURL = "sqlite://data/fsc.db"
+
+// Open connects to url: "postgres://…" (or "postgresql://…") for PostgreSQL,
+// "sqlite://path" or a bare file path for SQLite. It returns an error if the database
+// cannot be reached.
+func Open(url string) (*gorm.DB, error) {
+	if url == "" {
+		url = DefaultURL
+	}
+	cfg := &gorm.Config{
+		Logger:                                   logger.Discard,
+		DisableForeignKeyConstraintWhenMigrating: false,
+		TranslateError:                           true,
+		NowFunc:                                  func() time.Time { return time.Now().UTC() },
+	}
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		g, err := gorm.Open(postgres.Open(url), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(40)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return g, nil
+	default:
+		return openSQLite(strings.TrimPrefix(url, "sqlite://"), cfg)
+	}
+}
+
+func openSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	g, err := gorm.Open(sqlite.Open(dsn), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	// SQLite has one writer; one connection serialises transactions instead of failing
+	// them with SQLITE_BUSY when two try to upgrade to a write lock at once.
+	sqlDB.SetMaxOpenConns(1)
+	return g, nil
+}
+
+// DialectOf returns the dialect of g.
+func DialectOf(g *gorm.DB) Dialect {
+	if g.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Close closes the pool behind g.
+func Close(g *gorm.DB) {
+	if sqlDB, err := g.DB(); err == nil {
+		if err := sqlDB.Close(); err != nil {
+			slog.Warn("close database", "err", err)
+		}
+	}
+}
+
+type ctxKey int
+
+const (
+	rootKey ctxKey = iota
+	txKey
+)
+
+type txState struct {
+	tx          *gorm.DB
+	afterCommit []func()
+}
+
+// NewContext returns ctx carrying the root connection g.
+func NewContext(ctx context.Context, g *gorm.DB) context.Context {
+	return context.WithValue(ctx, rootKey, g)
+}
+
+// Root returns the root connection in ctx, ignoring any transaction. It panics if ctx
+// carries none: that is a wiring bug, not a runtime condition.
+func Root(ctx context.Context) *gorm.DB {
+	g, ok := ctx.Value(rootKey).(*gorm.DB)
+	if !ok {
+		panic("db: context carries no database; wrap it with db.NewContext")
+	}
+	return g
+}
+
+// Conn returns the transaction in ctx if there is one, else the root connection, bound
+// to ctx.
+func Conn(ctx context.Context) *gorm.DB {
+	if st, ok := ctx.Value(txKey).(*txState); ok {
+		return st.tx.WithContext(ctx)
+	}
+	return Root(ctx).WithContext(ctx)
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey).(*txState)
+	return ok
+}
+
+// WithTx runs fn in a transaction carried in the ctx it passes to fn. If ctx already
+// carries one, fn joins it. The transaction commits when fn returns nil and rolls back
+// otherwise; functions registered with AfterCommit run only after a successful commit.
+func WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if InTx(ctx) {
+		return fn(ctx)
+	}
+	st := &txState{}
+	err := Root(ctx).WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st.tx = tx
+		return fn(context.WithValue(ctx, txKey, st))
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range st.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit registers f to run once the transaction in ctx has committed. Outside a
+// transaction f runs at once.
+func AfterCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey).(*txState); ok {
+		st.afterCommit = append(st.afterCommit, f)
+		return
+	}
+	f()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// IsNotFound reports whether err is gorm's record-not-found.
+func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

@@ -1,0 +1,113 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// TypeReconcileOutbox is the periodic task that runs Dispatcher.Reconcile.
+const TypeReconcileOutbox = "jobs:reconcile-outbox"
+
+// Periodic is a task the scheduler enqueues on a cron spec.
+type Periodic struct {
+	Spec string // cron spec or "@every 30s"
+	Type string
+	// Unique is how long a second enqueue of the same task is refused, so that every
+	// worker running a scheduler still yields one run per period.
+	Unique time.Duration
+}
+
+// Worker processes tasks and runs the periodic schedule.
+type Worker struct {
+	server    *asynq.Server
+	scheduler *asynq.Scheduler
+	mux       *asynq.ServeMux
+	periodic  []Periodic
+}
+
+// WorkerConfig configures NewWorker.
+type WorkerConfig struct {
+	Concurrency int
+	// BaseContext returns the context handlers start from: it must carry the database,
+	// the system principal and the dispatcher.
+	BaseContext func() context.Context
+}
+
+// NewWorker returns a worker whose handlers are registered on Mux().
+func NewWorker(rdb redis.UniversalClient, cfg WorkerConfig) *Worker {
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 10
+	}
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
+		BaseContext:     cfg.BaseContext,
+		ShutdownTimeout: 25 * time.Second,
+		Logger:          slogAdapter{},
+		LogLevel:        asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			slog.Warn("task failed", "type", t.Type(), "err", err)
+		}),
+	})
+	sch := asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{Logger: slogAdapter{}, LogLevel: asynq.WarnLevel})
+	return &Worker{server: srv, scheduler: sch, mux: asynq.NewServeMux()}
+}
+
+// Mux is where handlers are registered before Start.
+func (w *Worker) Mux() *asynq.ServeMux { return w.mux }
+
+// Every schedules task type typ on spec.
+func (w *Worker) Every(spec, typ string, unique time.Duration) {
+	w.periodic = append(w.periodic, Periodic{Spec: spec, Type: typ, Unique: unique})
+}
+
+// Start starts processing and the schedule. It returns an error if Redis refuses.
+func (w *Worker) Start() error {
+	for _, p := range w.periodic {
+		opts := []asynq.Option{asynq.Queue(QueueLow), asynq.MaxRetry(0)}
+		if p.Unique > 0 {
+			opts = append(opts, asynq.Unique(p.Unique))
+		}
+		if _, err := w.scheduler.Register(p.Spec, asynq.NewTask(p.Type, nil), opts...); err != nil {
+			return fmt.Errorf("schedule %s: %w", p.Type, err)
+		}
+	}
+	if err := w.server.Start(w.mux); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := w.scheduler.Start(); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops taking tasks and waits for those in flight.
+func (w *Worker) Shutdown() {
+	w.scheduler.Shutdown()
+	w.server.Shutdown()
+}
+
+// ReconcileHandler returns the handler of TypeReconcileOutbox.
+func ReconcileHandler(d *Dispatcher) asynq.HandlerFunc {
+	return func(ctx context.Context, _ *asynq.Task) error {
+		n, err := d.Reconcile(ctx, 1000)
+		if n > 0 {
+			slog.Info("outbox reconciled", "enqueued", n)
+		}
+		return err
+	}
+}
+
+// slogAdapter lets asynq log through log/slog.
+type slogAdapter struct{}
+
+func (slogAdapter) Debug(args ...any) { slog.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (slogAdapter) Info(args ...any)  { slog.Info(fmt.Sprint(args...), "component", "asynq") }
+func (slogAdapter) Warn(args ...any)  { slog.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (slogAdapter) Error(args ...any) { slog.Error(fmt.Sprint(args...), "component", "asynq") }
+func (slogAdapter) Fatal(args ...any) { slog.Error(fmt.Sprint(args...), "component", "asynq") }
