@@ -1,0 +1,158 @@
+// Package validate checks input structs with go-playground/validator plus the rules of
+// this domain (GS1 check digits, CPR-number detection, Danish postcodes), and turns
+// failures into apperr field errors named by their JSON path.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/go-playground/validator/v10"
+)
+
+var v = newValidator()
+
+func newValidator() *validator.Validate {
+	val := validator.New(validator.WithRequiredStructEnabled())
+	val.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		if name == "" {
+			return f.Name
+		}
+		return name
+	})
+	must(val.RegisterValidation("gln", func(fl validator.FieldLevel) bool { return GS1(fl.Field().String()) }))
+	must(val.RegisterValidation("notcpr", func(fl validator.FieldLevel) bool { return !LooksLikeCPR(fl.Field().String()) }))
+	must(val.RegisterValidation("dkpostcode", func(fl validator.FieldLevel) bool { return DanishPostcode(fl.Field().String()) }))
+	must(val.RegisterValidation("code", func(fl validator.FieldLevel) bool { return codeRE.MatchString(fl.Field().String()) }))
+	return val
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// Struct validates s by its `validate` tags. It returns an apperr Invalid error naming
+// every bad field by its JSON path, or nil.
+func Struct(s any) error {
+	err := v.Struct(s)
+	if err == nil {
+		return nil
+	}
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return fmt.Errorf("validate: %w", err)
+	}
+	fs := make([]apperr.FieldError, 0, len(ves))
+	for _, fe := range ves {
+		fs = append(fs, apperr.FieldError{Field: jsonPath(fe.Namespace()), Message: message(fe)})
+	}
+	return apperr.Invalid(fs...)
+}
+
+// jsonPath drops the root type name: "NewMember.lines[0].sku" → "lines[0].sku".
+func jsonPath(ns string) string {
+	if _, rest, ok := strings.Cut(ns, "."); ok {
+		return rest
+	}
+	return ns
+}
+
+func message(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "email":
+		return "must be a valid e-mail address"
+	case "oneof":
+		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	case "min":
+		if fe.Kind() == reflect.String {
+			return "must be at least " + fe.Param() + " characters"
+		}
+		return "must be at least " + fe.Param()
+	case "max":
+		if fe.Kind() == reflect.String {
+			return "must be at most " + fe.Param() + " characters"
+		}
+		return "must be at most " + fe.Param()
+	case "gte":
+		return "must be at least " + fe.Param()
+	case "lte":
+		return "must be at most " + fe.Param()
+	case "gln":
+		return "must be 13 digits with a valid GS1 check digit"
+	case "notcpr":
+		return "looks like a CPR number; use a reference that does not identify the citizen"
+	case "dkpostcode":
+		return "must be a Danish postcode of four digits"
+	case "code":
+		return "may contain only letters, digits, '.', '_' and '-'"
+	case "ltefield":
+		return "must not be after " + fe.Param()
+	case "gtfield":
+		return "must be after " + fe.Param()
+	default:
+		return "is invalid (" + fe.Tag() + ")"
+	}
+}
+
+// GS1 reports whether s is a 13-digit GLN/EAN-13 whose last digit is the GS1 check digit
+// of the first twelve.
+func GS1(s string) bool {
+	if len(s) != 13 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return CheckDigit(s[:12]) == s[12]
+}
+
+// CheckDigit returns the GS1 check digit of digits (weights 3 and 1 from the right).
+func CheckDigit(digits string) byte {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return byte('0' + (10-sum%10)%10)
+}
+
+var cprRE = regexp.MustCompile(`(^|[^0-9])([0-9]{6})[- ]?([0-9]{4})($|[^0-9])`)
+
+// LooksLikeCPR reports whether s contains what could be a Danish CPR number: ten digits
+// (optionally DDMMYY-XXXX) whose first six form a plausible day and month. It errs on the
+// side of refusing: a citizen reference never needs ten digits in a row.
+func LooksLikeCPR(s string) bool {
+	for _, m := range cprRE.FindAllStringSubmatch(s, -1) {
+		d := m[2]
+		day := int(d[0]-'0')*10 + int(d[1]-'0')
+		month := int(d[2]-'0')*10 + int(d[3]-'0')
+		if day >= 1 && day <= 31 && month >= 1 && month <= 12 {
+			return true
+		}
+	}
+	return false
+}
+
+var postcodeRE = regexp.MustCompile(`^[1-9][0-9]{3}$`)
+
+// DanishPostcode reports whether s is a four-digit Danish postcode (1000–9999).
+func DanishPostcode(s string) bool { return postcodeRE.MatchString(s) }
