@@ -48,10 +48,45 @@ func Migrate(g *gorm.DB) error {
 	}
 	opts := *gormigrate.DefaultOptions
 	opts.TableName = "schema_migrations"
-	opts.UseTransaction = DialectOf(g) == Postgres
-	m := gormigrate.New(g, &opts, ms)
-	if err := m.Migrate(); err != nil {
+	if DialectOf(g) != Postgres {
+		return runMigrations(g, &opts, ms)
+	}
+	opts.UseTransaction = true
+	// Several `fsc migrate` (or instances starting together) take turns: an advisory
+	// lock held on one connection for the whole run.
+	return g.Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(74657301)").Error; err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.Exec("SELECT pg_advisory_unlock(74657301)")
+		return runMigrations(conn, &opts, ms)
+	})
+}
+
+func runMigrations(g *gorm.DB, opts *gormigrate.Options, ms []*gormigrate.Migration) error {
+	if err := gormigrate.New(g, opts, ms).Migrate(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// Pending returns the ids of registered migrations not yet applied to g.
+func Pending(g *gorm.DB) ([]string, error) {
+	applied := map[string]bool{}
+	if g.Migrator().HasTable("schema_migrations") {
+		var ids []string
+		if err := g.Table("schema_migrations").Pluck("id", &ids).Error; err != nil {
+			return nil, fmt.Errorf("read applied migrations: %w", err)
+		}
+		for _, id := range ids {
+			applied[id] = true
+		}
+	}
+	var out []string
+	for _, m := range Migrations() {
+		if !applied[m.ID] {
+			out = append(out, m.ID)
+		}
+	}
+	return out, nil
 }

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/fsc/backoffice/contracts"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/validate"
+)
+
+//go:embed demodata/members-midtjylland.csv
+var demoFS embed.FS
+
+// demoPassword is the password of every demo user; the demo is for trying the system
+// on one machine, never for production data.
+const demoPassword = "demo-password"
+
+type demoLogin struct{ Role, Email string }
+
+var demoUsers = []struct {
+	Email, Name string
+	Role        auth.Role
+	MemberCode  string
+}{
+	{"admin@fsc.example", "Anne Admin", auth.RoleAdmin, ""},
+	{"logistik@fsc.example", "Lars Logistik", auth.RoleLogistics, ""},
+	{"support@fsc.example", "Sofie Support", auth.RoleSupport, ""},
+	{"okonomi@fsc.example", "Otto Økonomi", auth.RoleFinance, ""},
+	{"sygeplejerske@aarhus.example", "Sara Sygeplejerske (Aarhus)", auth.RoleMember, "751"},
+	{"koordinator@herning.example", "Kim Koordinator (Herning)", auth.RoleMember, "657"},
+}
+
+func demoLogins() []demoLogin {
+	out := make([]demoLogin, len(demoUsers))
+	for i, u := range demoUsers {
+		out[i] = demoLogin{Role: string(u.Role), Email: u.Email}
+	}
+	return out
+}
+
+// loadDemoOnce loads the demo data into an empty database and returns the demo logins
+// whenever the demo users are there.
+func loadDemoOnce(ctx context.Context, a *app) ([]demoLogin, error) {
+	var members, demoAdmins int64
+	conn := db.Conn(ctx)
+	if err := conn.Table("members").Count(&members).Error; err != nil {
+		return nil, err
+	}
+	if members == 0 {
+		return loadDemo(ctx, a)
+	}
+	conn.Table("users").Where("email = ?", demoUsers[0].Email).Count(&demoAdmins)
+	if demoAdmins > 0 {
+		return demoLogins(), nil
+	}
+	return nil, nil
+}
+
+// loadDemo adds the members of Region Midtjylland, three schemes with participation and
+// one user per role. What already exists (by code or e-mail) is left as it is.
+func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
+	ctx = auth.WithPrincipal(ctx, auth.System)
+	byCode, err := demoMembers(ctx, a.contracts)
+	if err != nil {
+		return nil, err
+	}
+	if err := demoSchemes(ctx, a.contracts, byCode); err != nil {
+		return nil, err
+	}
+	for _, u := range demoUsers {
+		in := auth.NewUser{Email: u.Email, Name: u.Name, Password: demoPassword, Role: u.Role}
+		if u.MemberCode != "" {
+			id := byCode[u.MemberCode]
+			in.MemberID = &id
+		}
+		if _, err := a.auth.CreateUser(ctx, in); err != nil && !isDuplicate(err) {
+			return nil, fmt.Errorf("demo user %s: %w", u.Email, err)
+		}
+	}
+	slog.Info("demo data loaded", "members", len(byCode), "users", len(demoUsers))
+	return demoLogins(), nil
+}
+
+// demoEAN makes a valid GLN for a member code: the Danish public-sector prefix, the code
+// and the GS1 check digit.
+func demoEAN(code string) string {
+	n, _ := strconv.Atoi(code)
+	body := fmt.Sprintf("5798000%05d", n)
+	return body + string(validate.CheckDigit(body))
+}
+
+func demoMembers(ctx context.Context, cs *contracts.Service) (map[string]int64, error) {
+	f, err := demoFS.Open("demodata/members-midtjylland.csv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	if _, err := r.Read(); err != nil { // header: code,name,kind,inhabitants
+		return nil, fmt.Errorf("demo members: %w", err)
+	}
+	type row struct {
+		code, name, kind string
+		inh              int64
+	}
+	var rows []row
+	var total int64
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo members: %w", err)
+		}
+		inh, _ := strconv.ParseInt(rec[3], 10, 64)
+		total += inh
+		rows = append(rows, row{rec[0], rec[1], rec[2], inh})
+	}
+	byCode := map[string]int64{}
+	for _, x := range rows {
+		if x.kind == contracts.KindRegion {
+			x.inh = total // the region's population is that of its municipalities
+		}
+		// The file has no 65+ figure; a fifth is close to the Danish share and is
+		// marked as an estimate in the README.
+		m, err := cs.CreateMember(ctx, contracts.NewMember{Code: contracts.Code(x.code), Name: x.name, Kind: x.kind,
+			EAN: demoEAN(x.code), Inhabitants: x.inh, Inhabitants65Plus: x.inh / 5})
+		if isDuplicate(err) {
+			var existing contracts.Member
+			if err := db.Conn(ctx).Where("code = ?", x.code).Take(&existing).Error; err != nil {
+				return nil, err
+			}
+			byCode[x.code] = existing.ID
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo member %s: %w", x.code, err)
+		}
+		byCode[x.code] = m.ID
+	}
+	return byCode, nil
+}
+
+func demoSchemes(ctx context.Context, cs *contracts.Service, byCode map[string]int64) error {
+	all := []string{"1082", "710", "766", "657", "661", "615", "707", "727", "730", "741", "740", "746", "706", "751", "779", "671", "756", "791", "665", "760"}
+	schemes := []struct {
+		code, name string
+		members    []string
+		joined     string
+		left       map[string]string
+	}{
+		{"copd", "COPD telemonitoring", all, "2021-01-01", nil},
+		{"medicine", "Medicine reminders", []string{"751", "657", "710", "766", "730", "740", "746", "756", "791", "615", "727", "661"}, "2022-03-01", nil},
+		{"stoma", "Stoma products", []string{"751", "657", "791", "740", "615", "706", "707", "760"}, "2023-01-01", map[string]string{"760": "2025-01-01"}},
+	}
+	for _, sc := range schemes {
+		s, err := cs.CreateScheme(ctx, contracts.NewScheme{Code: sc.code, Name: sc.name})
+		if isDuplicate(err) {
+			continue // an existing scheme keeps its participation as it is
+		}
+		if err != nil {
+			return fmt.Errorf("demo scheme %s: %w", sc.code, err)
+		}
+		for i, code := range sc.members {
+			id, ok := byCode[code]
+			if !ok {
+				continue
+			}
+			joined := civil.MustParse(sc.joined).AddDays(31 * (i % 4)) // members joined over a few months
+			var left civil.Date
+			if l, ok := sc.left[code]; ok {
+				left = civil.MustParse(l)
+			}
+			if _, err := cs.Join(ctx, s.ID, contracts.NewParticipation{MemberID: id, JoinedOn: joined, LeftOn: left}); err != nil {
+				return fmt.Errorf("demo participation %s/%s: %w", sc.code, code, err)
+			}
+		}
+	}
+	return nil
+}
+
+// isDuplicate reports whether err says a code or e-mail is already in use.
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "already in use")
+}
+
