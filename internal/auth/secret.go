@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -31,9 +32,17 @@ func CheckPassword(hash, pw string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 }
 
+var (
+	dummyOnce sync.Once
+	dummy     string
+)
+
 // dummyHash is compared against when the e-mail is unknown, so that an unknown e-mail
-// costs the same time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
+// costs the same time as a wrong password; it is made with the current cost.
+func dummyHash() string {
+	dummyOnce.Do(func() { dummy, _ = HashPassword("not-a-real-password") })
+	return dummy
+}
 
 // newToken returns a random token with a prefix telling its kind, and the hash stored.
 func newToken(prefix string) (plain, hash string) {

@@ -68,7 +68,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*Ses
 	err := db.Conn(ctx).Where("email = ?", email).Take(&u).Error
 	switch {
 	case db.IsNotFound(err):
-		CheckPassword(string(dummyHash), password)
+		CheckPassword(dummyHash(), password)
 		s.recordFailure(ctx, email)
 		return nil, ErrBadCredentials
 	case err != nil:

@@ -100,7 +100,7 @@ func message(fe validator.FieldError) string {
 	case "code":
 		return "may contain only letters, digits, '.', '_' and '-'"
 	case "ltefield":
-		return "must not be after " + fe.Param()
+		return "must not exceed " + strings.ToLower(fe.Param())
 	case "gtfield":
 		return "must be after " + fe.Param()
 	default:
