@@ -77,7 +77,7 @@ func (a *app) baseContext() context.Context {
 
 // newWorker registers every task handler and periodic task.
 func (a *app) newWorker() *jobs.Worker {
-	w := jobs.NewWorker(a.redis.Client, jobs.WorkerConfig{Concurrency: a.cfg.WorkerConcurrency, BaseContext: a.baseContext})
+	w := jobs.NewWorker(a.redis, jobs.WorkerConfig{Concurrency: a.cfg.WorkerConcurrency, BaseContext: a.baseContext})
 	mux := w.Mux()
 	mux.Use(jobs.OutboxMiddleware(a.db))
 	mux.Handle(jobs.TypeReconcileOutbox, jobs.ReconcileHandler(a.dispatcher))

@@ -31,7 +31,7 @@ func TestOutboxSurvivesCrashBetweenCommitAndEnqueue(t *testing.T) {
 	d := jobs.NewDispatcher(g, client)
 
 	var runs atomic.Int32
-	w := jobs.NewWorker(r.Client, jobs.WorkerConfig{Concurrency: 2, BaseContext: func() context.Context { return db.NewContext(context.Background(), g) }})
+	w := jobs.NewWorker(r, jobs.WorkerConfig{Concurrency: 2, BaseContext: func() context.Context { return db.NewContext(context.Background(), g) }})
 	w.Mux().Use(jobs.OutboxMiddleware(g))
 	w.Mux().HandleFunc("test:hello", func(ctx context.Context, t *asynq.Task) error {
 		runs.Add(1)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -63,6 +64,13 @@ func startEmbedded() (*Redis, error) {
 	}()
 	slog.Info("started in-process redis", "addr", m.Addr())
 	return r, nil
+}
+
+// ConnOpt returns options for asynq parts that open their own connection (worker,
+// scheduler, asynqmon), so shutting them down never closes the shared client.
+func (r *Redis) ConnOpt() asynq.RedisClientOpt {
+	o := r.Client.(*redis.Client).Options()
+	return asynq.RedisClientOpt{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
 }
 
 // Close closes the connection and stops an in-process server.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
 // TypeReconcileOutbox is the periodic task that runs Dispatcher.Reconcile.
@@ -39,11 +38,11 @@ type WorkerConfig struct {
 }
 
 // NewWorker returns a worker whose handlers are registered on Mux().
-func NewWorker(rdb redis.UniversalClient, cfg WorkerConfig) *Worker {
+func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 10
 	}
-	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	srv := asynq.NewServer(r.ConnOpt(), asynq.Config{
 		Concurrency:     cfg.Concurrency,
 		Queues:          map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
 		BaseContext:     cfg.BaseContext,
@@ -54,7 +53,7 @@ func NewWorker(rdb redis.UniversalClient, cfg WorkerConfig) *Worker {
 			slog.Warn("task failed", "type", t.Type(), "err", err)
 		}),
 	})
-	sch := asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{Logger: slogAdapter{}, LogLevel: asynq.WarnLevel})
+	sch := asynq.NewScheduler(r.ConnOpt(), &asynq.SchedulerOpts{Logger: slogAdapter{}, LogLevel: asynq.WarnLevel})
 	return &Worker{server: srv, scheduler: sch, mux: asynq.NewServeMux()}
 }
 
