@@ -165,6 +165,7 @@ func (s *Server) mountAPI() {
 	s.App.Get(apiBase+"/openapi.json", s.apiOpenAPI)
 	s.mountAuthAPI()
 	s.mountContractsAPI()
+	s.mountInventoryAPI()
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(apiBase, func(c *fiber.Ctx) error {
 		return apperr.NotFound("no such endpoint: %s %s", c.Method(), c.Path())

@@ -11,6 +11,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/inventory"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -25,6 +26,7 @@ type Deps struct {
 	Dispatcher *jobs.Dispatcher
 	Auth       *auth.Service
 	Contracts  *contracts.Service
+	Inventory  *inventory.Service
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
 	Logger        *slog.Logger

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/fsc/backoffice/contracts"
@@ -16,6 +16,7 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/testenv"
+	"github.com/fsc/backoffice/inventory"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
 )
@@ -41,7 +42,7 @@ func newTestServer(t *testing.T) *testServer {
 	cs := contracts.NewService()
 	as := auth.NewService(cs, redis_rate.NewLimiter(r.Client))
 	d := jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
-	s := New(Deps{DB: g, Redis: r, Dispatcher: d, Auth: as, Contracts: cs, Logger: quietLogger})
+	s := New(Deps{DB: g, Redis: r, Dispatcher: d, Auth: as, Contracts: cs, Inventory: inventory.NewService(cs), Logger: quietLogger})
 	ctx := auth.WithPrincipal(testenv.Context(t, g), auth.System)
 	ts := &testServer{t: t, s: s, ctx: ctx, members: map[string]*contracts.Member{}, tokens: map[string]string{}}
 	for _, code := range []string{"751", "657"} {

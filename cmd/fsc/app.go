@@ -14,6 +14,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
@@ -28,6 +29,7 @@ type app struct {
 	dispatcher *jobs.Dispatcher
 	auth       *auth.Service
 	contracts  *contracts.Service
+	inventory  *inventory.Service
 }
 
 // open connects to the database and Redis and builds the services. The embedded
@@ -57,6 +59,7 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 	a := &app{cfg: cfg, db: g, redis: r}
 	a.dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
 	a.contracts = contracts.NewService()
+	a.inventory = inventory.NewService(a.contracts)
 	a.auth = auth.NewService(a.contracts, redis_rate.NewLimiter(r.Client))
 	return a, nil
 }
@@ -87,7 +90,7 @@ func (a *app) newWorker() *jobs.Worker {
 
 func (a *app) newWeb() *web.Server {
 	return web.New(web.Deps{DB: a.db, Redis: a.redis, Dispatcher: a.dispatcher, Auth: a.auth,
-		Contracts: a.contracts, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
+		Contracts: a.contracts, Inventory: a.inventory, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
 }
 
 func runMigrate(ctx context.Context, cfg *Config) error {

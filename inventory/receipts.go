@@ -1,0 +1,277 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/audit"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/db"
+)
+
+// NewReceipt is goods arriving at a location: per line either serials (serial-tracked
+// products) or a quantity (consumables).
+type NewReceipt struct {
+	LocationID int64            `json:"location_id"`
+	Reference  string           `json:"reference"`
+	Lines      []NewReceiptLine `json:"lines"`
+}
+
+// NewReceiptLine is one product on a receipt.
+type NewReceiptLine struct {
+	ProductID   int64    `json:"product_id"`
+	Serials     []string `json:"serials"`
+	Quantity    *int64   `json:"quantity"`
+	UnitCostOre int64    `json:"unit_cost_ore"`
+}
+
+// MaxReceiptSerials bounds one receipt; larger deliveries go through the import.
+const MaxReceiptSerials = 20000
+
+var serialRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:-]{0,63}$`)
+
+// ValidSerial reports whether s is a well-formed serial: 1–64 letters, digits and
+// . _ / : -, starting with a letter or digit.
+func ValidSerial(s string) bool { return serialRE.MatchString(s) }
+
+// CreateReceipt records goods arriving (logistics): all or nothing. It returns Invalid
+// naming every bad row (unknown product, empty, malformed or duplicate serial, within
+// the receipt or with existing devices, missing quantity) and stores nothing then.
+func (s *Service) CreateReceipt(ctx context.Context, in NewReceipt) (*Receipt, error) {
+	p, err := auth.Require(ctx, auth.RoleLogistics)
+	if err != nil {
+		return nil, err
+	}
+	in.Reference = strings.TrimSpace(in.Reference)
+	var out *Receipt
+	err = db.WithTx(ctx, func(ctx context.Context) error {
+		products, err := s.checkReceipt(ctx, &in)
+		if err != nil {
+			return err
+		}
+		out, err = insertReceipt(ctx, p.Name, in, products)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, "create", "receipt", out.ID, nil, map[string]any{
+			"location_id": in.LocationID, "reference": in.Reference, "lines": len(in.Lines), "devices_created": out.DevicesCreated})
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(in.Lines))
+	for _, l := range in.Lines {
+		ids = append(ids, l.ProductID)
+	}
+	s.stockArrived(ctx, ids...)
+	return out, nil
+}
+
+// checkReceipt validates every line and serial and returns the products by id. Each
+// serial is trimmed in place.
+func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*Product, error) {
+	var fe apperr.Fields
+	if in.LocationID <= 0 {
+		fe.Add("location_id", "is required")
+	} else if _, err := findLocation(ctx, in.LocationID); apperr.Is(err, apperr.KindNotFound) {
+		fe.Add("location_id", "no location with id %d", in.LocationID)
+	} else if err != nil {
+		return nil, err
+	}
+	if len(in.Reference) > 200 {
+		fe.Add("reference", "must be at most 200 characters")
+	}
+	if len(in.Lines) == 0 {
+		fe.Add("lines", "at least one line is required")
+	}
+	products, err := productsByID(ctx, in.Lines)
+	if err != nil {
+		return nil, err
+	}
+	type seenAt struct{ line, idx int }
+	seen := map[int64]map[string]seenAt{}
+	total := 0
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		at := fmt.Sprintf("lines[%d]", i)
+		pr := products[l.ProductID]
+		switch {
+		case l.ProductID <= 0:
+			fe.Add(at+".product_id", "is required")
+			continue
+		case pr == nil:
+			fe.Add(at+".product_id", "no product with id %d", l.ProductID)
+			continue
+		}
+		if l.UnitCostOre < 0 {
+			fe.Add(at+".unit_cost_ore", "must not be negative")
+		}
+		if pr.Tracking == TrackQuantity {
+			switch {
+			case len(l.Serials) > 0:
+				fe.Add(at+".serials", "product %s is counted by quantity; send quantity, not serials", pr.SKU)
+			case l.Quantity == nil || *l.Quantity <= 0:
+				fe.Add(at+".quantity", "must be a positive whole number")
+			case *l.Quantity > 1_000_000:
+				fe.Add(at+".quantity", "must be at most 1000000")
+			}
+			continue
+		}
+		if l.Quantity != nil {
+			fe.Add(at+".quantity", "product %s is tracked by serial; list the serials instead", pr.SKU)
+		}
+		if len(l.Serials) == 0 {
+			fe.Add(at+".serials", "at least one serial is required for product %s", pr.SKU)
+		}
+		total += len(l.Serials)
+		if seen[l.ProductID] == nil {
+			seen[l.ProductID] = map[string]seenAt{}
+		}
+		for j, raw := range l.Serials {
+			sat := fmt.Sprintf("%s.serials[%d]", at, j)
+			sn := strings.TrimSpace(raw)
+			l.Serials[j] = sn
+			switch {
+			case sn == "":
+				fe.Add(sat, "is empty")
+			case !ValidSerial(sn):
+				fe.Add(sat, "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
+			default:
+				if first, dup := seen[l.ProductID][sn]; dup {
+					fe.Add(sat, "serial %s appears twice in this receipt (also lines[%d].serials[%d])", sn, first.line, first.idx)
+				} else {
+					seen[l.ProductID][sn] = seenAt{i, j}
+				}
+			}
+		}
+	}
+	if total > MaxReceiptSerials {
+		fe.Add("lines", "a receipt holds at most %d serials; import larger deliveries from a file", MaxReceiptSerials)
+	}
+	if len(fe) == 0 {
+		if err := checkExisting(ctx, in.Lines, &fe); err != nil {
+			return nil, err
+		}
+	}
+	return products, fe.Err()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func productsByID(ctx context.Context, lines []NewReceiptLine) (map[int64]*Product, error) {
+	ids := make([]int64, 0, len(lines))
+	for _, l := range lines {
+		ids = append(ids, l.ProductID)
+	}
+	var ps []Product
+	if err := db.Conn(ctx).Where("id IN ?", ids).Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("load products: %w", err)
+	}
+	out := make(map[int64]*Product, len(ps))
+	for i := range ps {
+		out[ps[i].ID] = &ps[i]
+	}
+	return out, nil
+}
+
+// checkExisting names every serial that already exists for its product.
+func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Fields) error {
+	for i, l := range lines {
+		if len(l.Serials) == 0 {
+			continue
+		}
+		pos := make(map[string]int, len(l.Serials))
+		for j, sn := range l.Serials {
+			pos[sn] = j
+		}
+		for start := 0; start < len(l.Serials); start += 1000 {
+			chunk := l.Serials[start:min(start+1000, len(l.Serials))]
+			var found []string
+			err := db.Conn(ctx).Table("devices").Where("product_id = ? AND serial IN ?", l.ProductID, chunk).Pluck("serial", &found).Error
+			if err != nil {
+				return fmt.Errorf("check existing serials: %w", err)
+			}
+			for _, sn := range found {
+				fe.Add(fmt.Sprintf("lines[%d].serials[%d]", i, pos[sn]), "serial %s already exists", sn)
+			}
+		}
+	}
+	return nil
+}
+
+// insertReceipt writes the receipt, its lines, the devices with their first event and
+// the ledger entries of consumables.
+func insertReceipt(ctx context.Context, actor string, in NewReceipt, products map[int64]*Product) (*Receipt, error) {
+	now := time.Now().UTC()
+	r := &Receipt{LocationID: in.LocationID, Reference: in.Reference, CreatedAt: now, CreatedBy: actor}
+	conn := db.Conn(ctx)
+	if err := conn.Omit("DevicesCreated", "Lines").Create(r).Error; err != nil {
+		return nil, fmt.Errorf("create receipt: %w", err)
+	}
+	for _, l := range in.Lines {
+		rl := ReceiptLine{ReceiptID: r.ID, ProductID: l.ProductID, UnitCostOre: l.UnitCostOre}
+		if products[l.ProductID].Tracking == TrackQuantity {
+			rl.Quantity = *l.Quantity
+		} else {
+			rl.Quantity = int64(len(l.Serials))
+		}
+		if err := conn.Omit("Serials", "DeviceIDs").Create(&rl).Error; err != nil {
+			return nil, fmt.Errorf("create receipt line: %w", err)
+		}
+		if len(l.Serials) == 0 {
+			m := Movement{At: now, ProductID: l.ProductID, LocationID: in.LocationID, Kind: MoveReceived,
+				DeltaOnHand: rl.Quantity, ReceiptID: &r.ID, Actor: actor}
+			if err := conn.Create(&m).Error; err != nil {
+				return nil, fmt.Errorf("ledger: %w", err)
+			}
+			r.Lines = append(r.Lines, rl)
+			continue
+		}
+		ids, err := insertDevices(ctx, actor, r.ID, in.LocationID, l.ProductID, l.UnitCostOre, l.Serials, now, fmt.Sprintf("received on receipt %d", r.ID))
+		if err != nil {
+			return nil, err
+		}
+		rl.Serials, rl.DeviceIDs = l.Serials, ids
+		r.DevicesCreated += len(ids)
+		r.Lines = append(r.Lines, rl)
+	}
+	return r, nil
+}
+
+// insertDevices creates available devices with their first event, in batches.
+func insertDevices(ctx context.Context, actor string, receiptID, locationID, productID, costOre int64, serials []string, now time.Time, reason string) ([]int64, error) {
+	conn := db.Conn(ctx)
+	ids := make([]int64, 0, len(serials))
+	for start := 0; start < len(serials); start += 500 {
+		chunk := serials[start:min(start+500, len(serials))]
+		ds := make([]Device, len(chunk))
+		for i, sn := range chunk {
+			ds[i] = Device{Serial: sn, ProductID: productID, State: Available, LocationID: &locationID,
+				ReceiptID: &receiptID, UnitCostOre: costOre, ReceivedAt: now, UpdatedAt: now}
+		}
+		if err := conn.Omit("SKU").Create(&ds).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return nil, apperr.Invalid(apperr.Field("serials", "a serial was added by someone else meanwhile; submit again to see which"))
+			}
+			return nil, fmt.Errorf("create devices: %w", err)
+		}
+		evs := make([]Event, len(ds))
+		for i, d := range ds {
+			ids = append(ids, d.ID)
+			evs[i] = Event{DeviceID: d.ID, At: now, To: string(Available), Actor: actor, Reason: reason}
+		}
+		if err := conn.Create(&evs).Error; err != nil {
+			return nil, fmt.Errorf("create device events: %w", err)
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,135 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/audit"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/validate"
+)
+
+// Members is what inventory needs of the contracts domain.
+type Members interface {
+	MemberExists(ctx context.Context, id int64) error
+	Participates(ctx context.Context, memberID, schemeID int64, d civil.Date) (bool, error)
+}
+
+// Service holds the inventory use cases.
+type Service struct {
+	Members Members
+	// StockArrived, when set, is called after a commit that made stock available
+	// (receipt, cleaned or repaired device, stock adjustment) with the products
+	// concerned; cmd/fsc wires it to reserve backorders.
+	StockArrived func(ctx context.Context, productIDs []int64)
+}
+
+// NewService returns a Service.
+func NewService(m Members) *Service { return &Service{Members: m} }
+
+func (s *Service) stockArrived(ctx context.Context, productIDs ...int64) {
+	if s.StockArrived == nil || len(productIDs) == 0 {
+		return
+	}
+	db.AfterCommit(ctx, func() { s.StockArrived(context.WithoutCancel(ctx), productIDs) })
+}
+
+var writers = []auth.Role{auth.RoleAdmin, auth.RoleLogistics}
+
+// CreateProduct adds a catalogue item (admin, logistics). It returns Invalid for bad
+// fields or an SKU in use.
+func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*Product, error) {
+	if _, err := auth.Require(ctx, writers...); err != nil {
+		return nil, err
+	}
+	in.SKU, in.Name, in.Category = strings.TrimSpace(in.SKU), strings.TrimSpace(in.Name), strings.TrimSpace(in.Category)
+	in.SubstitutionGroup = strings.TrimSpace(in.SubstitutionGroup)
+	if err := validate.Struct(in); err != nil {
+		return nil, err
+	}
+	p := &Product{SKU: in.SKU, Name: in.Name, Category: in.Category, Tracking: in.Tracking,
+		ReorderLevel: in.ReorderLevel, SubstitutionGroup: in.SubstitutionGroup}
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := db.Conn(ctx).Create(p).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.Invalid(apperr.Field("sku", "SKU %q is already in use", p.SKU))
+			}
+			return fmt.Errorf("create product: %w", err)
+		}
+		return audit.Record(ctx, "create", "product", p.ID, nil, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ListProducts returns the catalogue by SKU (any user).
+func (s *Service) ListProducts(ctx context.Context) ([]Product, error) {
+	if _, err := auth.RequireAny(ctx); err != nil {
+		return nil, err
+	}
+	var out []Product
+	if err := db.Conn(ctx).Order("sku").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	return out, nil
+}
+
+// GetProduct returns product id, or NotFound.
+func (s *Service) GetProduct(ctx context.Context, id int64) (*Product, error) {
+	if _, err := auth.RequireAny(ctx); err != nil {
+		return nil, err
+	}
+	return findProduct(ctx, id)
+}
+
+// CreateLocation adds a warehouse or a member's stock room (admin, logistics). It
+// returns Invalid for bad fields, a code in use or an unknown member.
+func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (*Location, error) {
+	if _, err := auth.Require(ctx, writers...); err != nil {
+		return nil, err
+	}
+	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	if err := validate.Struct(in); err != nil {
+		return nil, err
+	}
+	if in.MemberID != nil {
+		if err := s.Members.MemberExists(ctx, *in.MemberID); err != nil {
+			if apperr.Is(err, apperr.KindNotFound) {
+				return nil, apperr.Invalid(apperr.Field("member_id", "no member with id %d", *in.MemberID))
+			}
+			return nil, err
+		}
+	}
+	l := &Location{Code: in.Code, Name: in.Name, MemberID: in.MemberID}
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := db.Conn(ctx).Create(l).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.Invalid(apperr.Field("code", "location code %q is already in use", l.Code))
+			}
+			return fmt.Errorf("create location: %w", err)
+		}
+		return audit.Record(ctx, "create", "location", l.ID, nil, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// ListLocations returns every location by code (staff).
+func (s *Service) ListLocations(ctx context.Context) ([]Location, error) {
+	if _, err := auth.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	var out []Location
+	if err := db.Conn(ctx).Order("code").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list locations: %w", err)
+	}
+	return out, nil
+}

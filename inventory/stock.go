@@ -1,0 +1,65 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/db"
+)
+
+// StockLevel is the stock of one product, at one location or across all.
+//
+// For devices: on hand = available + reserved at the location (recalled ones included),
+// available = available and not recalled, deployed = at citizens, shipped from the
+// location. For consumables the figures are sums over the ledger.
+type StockLevel struct {
+	ProductID    int64  `json:"product_id"`
+	SKU          string `json:"sku"`
+	Name         string `json:"name"`
+	Tracking     string `json:"tracking"`
+	OnHand       int64  `json:"on_hand"`
+	Reserved     int64  `json:"reserved"`
+	Available    int64  `json:"available"`
+	Deployed     int64  `json:"deployed"`
+	ReorderLevel int64  `json:"reorder_level"`
+	BelowReorder bool   `json:"below_reorder"`
+}
+
+// Stock returns the stock level of every product, by SKU, at locationID or across all
+// locations when it is 0 (staff). A product is below reorder when its available stock
+// is under its reorder level.
+func (s *Service) Stock(ctx context.Context, locationID int64) ([]StockLevel, error) {
+	if _, err := auth.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	conn := db.Conn(ctx)
+	devs := conn.Table("devices").Select(`product_id,
+		SUM(CASE WHEN state IN ('available','reserved') THEN 1 ELSE 0 END) AS on_hand,
+		SUM(CASE WHEN state = 'reserved' THEN 1 ELSE 0 END) AS reserved,
+		SUM(CASE WHEN state = 'available' AND NOT recalled THEN 1 ELSE 0 END) AS available,
+		SUM(CASE WHEN state = 'deployed' THEN 1 ELSE 0 END) AS deployed`).Group("product_id")
+	moves := conn.Table("stock_movements").Select(`product_id,
+		SUM(delta_on_hand) AS on_hand, SUM(delta_reserved) AS reserved`).Group("product_id")
+	if locationID != 0 {
+		devs = devs.Where("location_id = ?", locationID)
+		moves = moves.Where("location_id = ?", locationID)
+	}
+	var rows []StockLevel
+	err := conn.Table("products p").
+		Select(`p.id AS product_id, p.sku, p.name, p.tracking, p.reorder_level,
+			COALESCE(d.on_hand, m.on_hand, 0) AS on_hand,
+			COALESCE(d.reserved, m.reserved, 0) AS reserved,
+			COALESCE(d.available, COALESCE(m.on_hand, 0) - COALESCE(m.reserved, 0)) AS available,
+			COALESCE(d.deployed, 0) AS deployed`).
+		Joins("LEFT JOIN (?) d ON d.product_id = p.id", devs).
+		Joins("LEFT JOIN (?) m ON m.product_id = p.id", moves).
+		Order("p.sku").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("stock: %w", err)
+	}
+	for i := range rows {
+		rows[i].BelowReorder = rows[i].ReorderLevel > 0 && rows[i].Available < rows[i].ReorderLevel
+	}
+	return rows, nil
+}

@@ -1,0 +1,84 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/db"
+	"gorm.io/gorm/clause"
+)
+
+func findProduct(ctx context.Context, id int64) (*Product, error) {
+	var p Product
+	err := db.Conn(ctx).Take(&p, id).Error
+	if db.IsNotFound(err) {
+		return nil, apperr.NotFound("product %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find product %d: %w", id, err)
+	}
+	return &p, nil
+}
+
+func findLocation(ctx context.Context, id int64) (*Location, error) {
+	var l Location
+	err := db.Conn(ctx).Take(&l, id).Error
+	if db.IsNotFound(err) {
+		return nil, apperr.NotFound("location %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find location %d: %w", id, err)
+	}
+	return &l, nil
+}
+
+const deviceColumns = "devices.*, products.sku AS sku"
+
+// findDevice loads device id with its SKU; lock takes a row lock on PostgreSQL for the
+// rest of the transaction.
+func findDevice(ctx context.Context, id int64, lock bool) (*Device, error) {
+	q := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id")
+	if lock && db.DialectOf(q) == db.Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "devices"}})
+	}
+	var d Device
+	err := q.Where("devices.id = ?", id).Take(&d).Error
+	if db.IsNotFound(err) {
+		return nil, apperr.NotFound("device %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find device %d: %w", id, err)
+	}
+	return &d, nil
+}
+
+// listDevices pages by id (keyset): every filter has an index ending in id.
+func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
+	q := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id").
+		Where("devices.id > ?", f.After)
+	if f.Serial != "" {
+		q = q.Where("devices.serial = ?", f.Serial)
+	}
+	if f.State != "" {
+		q = q.Where("devices.state = ?", f.State)
+	}
+	if f.ProductID != 0 {
+		q = q.Where("devices.product_id = ?", f.ProductID)
+	}
+	if f.MemberID != 0 {
+		q = q.Where("devices.member_id = ?", f.MemberID)
+	}
+	if f.LocationID != 0 {
+		q = q.Where("devices.location_id = ?", f.LocationID)
+	}
+	var out []Device
+	if err := q.Order("devices.id").Limit(f.Limit + 1).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list devices: %w", err)
+	}
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		return out, out[len(out)-1].ID, nil
+	}
+	return out, 0, nil
+}
