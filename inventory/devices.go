@@ -165,6 +165,9 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 			if err := CheckMove(d.State, to, false); err != nil {
 				return fmt.Errorf("device %s: %w", d.Serial, err)
 			}
+			if to == Reserved && d.Recalled {
+				return apperr.Conflict("device %s is recalled and cannot be reserved", d.Serial)
+			}
 			nd, err := s.apply(ctx, d, to, c)
 			if err != nil {
 				return err

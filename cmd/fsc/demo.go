@@ -76,6 +76,9 @@ func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
 	if err := demoSchemes(ctx, a.contracts, byCode); err != nil {
 		return nil, err
 	}
+	if err := demoInventory(ctx, a, byCode); err != nil {
+		return nil, fmt.Errorf("demo inventory: %w", err)
+	}
 	for _, u := range demoUsers {
 		in := auth.NewUser{Email: u.Email, Name: u.Name, Password: demoPassword, Role: u.Role}
 		if u.MemberCode != "" {
@@ -197,4 +200,3 @@ func isDuplicate(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "already in use")
 }
-
