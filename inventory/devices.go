@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,18 +143,21 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 		if in.To == Available {
 			c.ClearHolder = true
 		}
-		out, err = s.apply(ctx, d, in.To, c)
-		return err
+		if out, err = s.apply(ctx, d, in.To, c); err != nil {
+			return err
+		}
+		if in.To == Available {
+			return s.stockArrived(ctx, out.ProductID)
+		}
+		return nil
 	})
-	if err == nil && in.To == Available {
-		s.stockArrived(ctx, out.ProductID)
-	}
 	return out, err
 }
 
 // Move makes a workflow move of the devices ids to state to, in the caller's
-// transaction: for orders, shipments and returns. It returns Conflict if any device
-// cannot make the move, and NotFound for an unknown id.
+// transaction: for orders, shipments and returns. Devices that become available are
+// announced to StockArrived. It returns Conflict if any device cannot make the move,
+// and NotFound for an unknown id.
 func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]Device, error) {
 	out := make([]Device, 0, len(ids))
 	err := db.WithTx(ctx, func(ctx context.Context) error {
@@ -174,6 +178,9 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 			}
 			out = append(out, *nd)
 		}
+		if to == Available {
+			return s.stockArrived(ctx, productsOf(out)...)
+		}
 		return nil
 	})
 	return out, err
@@ -189,17 +196,20 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 	if c.LocationID != nil {
 		d.LocationID = c.LocationID
 	}
+	// Clearing the holder wins: the order, shipment or return of c then only labels
+	// the event.
 	if c.ClearHolder {
 		d.MemberID, d.CitizenRef, d.OrderID = nil, nil, nil
-	}
-	if c.MemberID != nil {
-		d.MemberID = c.MemberID
-	}
-	if c.CitizenRef != nil {
-		d.CitizenRef = c.CitizenRef
-	}
-	if c.OrderID != nil {
-		d.OrderID = c.OrderID
+	} else {
+		if c.MemberID != nil {
+			d.MemberID = c.MemberID
+		}
+		if c.CitizenRef != nil {
+			d.CitizenRef = c.CitizenRef
+		}
+		if c.OrderID != nil {
+			d.OrderID = c.OrderID
+		}
 	}
 	d.UpdatedAt = time.Now().UTC()
 	res := db.Conn(ctx).Model(&Device{}).Where("id = ? AND state = ?", d.ID, from).Updates(map[string]any{
@@ -298,4 +308,14 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 		return audit.Record(ctx, "transfer", "device", d.ID, before, d)
 	})
 	return out, err
+}
+
+func productsOf(ds []Device) []int64 {
+	var ids []int64
+	for _, d := range ds {
+		if !slices.Contains(ids, d.ProductID) {
+			ids = append(ids, d.ProductID)
+		}
+	}
+	return ids
 }

@@ -57,17 +57,19 @@ func (s *Service) CreateReceipt(ctx context.Context, in NewReceipt) (*Receipt, e
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, "create", "receipt", out.ID, nil, map[string]any{
-			"location_id": in.LocationID, "reference": in.Reference, "lines": len(in.Lines), "devices_created": out.DevicesCreated})
+		if err := audit.Record(ctx, "create", "receipt", out.ID, nil, map[string]any{
+			"location_id": in.LocationID, "reference": in.Reference, "lines": len(in.Lines), "devices_created": out.DevicesCreated}); err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(in.Lines))
+		for _, l := range in.Lines {
+			ids = append(ids, l.ProductID)
+		}
+		return s.stockArrived(ctx, ids...)
 	})
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(in.Lines))
-	for _, l := range in.Lines {
-		ids = append(ids, l.ProductID)
-	}
-	s.stockArrived(ctx, ids...)
 	return out, nil
 }
 
@@ -92,8 +94,7 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 	if err != nil {
 		return nil, err
 	}
-	type seenAt struct{ line, idx int }
-	seen := map[int64]map[string]seenAt{}
+	sc := newSerialCheck("receipt", receiptSerialField)
 	total := 0
 	for i := range in.Lines {
 		l := &in.Lines[i]
@@ -128,36 +129,74 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 			fe.Add(at+".serials", "at least one serial is required for product %s", pr.SKU)
 		}
 		total += len(l.Serials)
-		if seen[l.ProductID] == nil {
-			seen[l.ProductID] = map[string]seenAt{}
-		}
-		for j, raw := range l.Serials {
-			sat := fmt.Sprintf("%s.serials[%d]", at, j)
-			sn := strings.TrimSpace(raw)
-			l.Serials[j] = sn
-			switch {
-			case sn == "":
-				fe.Add(sat, "is empty")
-			case !ValidSerial(sn):
-				fe.Add(sat, "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
-			default:
-				if first, dup := seen[l.ProductID][sn]; dup {
-					fe.Add(sat, "serial %s appears twice in this receipt (also lines[%d].serials[%d])", sn, first.line, first.idx)
-				} else {
-					seen[l.ProductID][sn] = seenAt{i, j}
-				}
-			}
-		}
+		sc.line(&fe, i, l)
 	}
 	if total > MaxReceiptSerials {
 		fe.Add("lines", "a receipt holds at most %d serials; import larger deliveries from a file", MaxReceiptSerials)
 	}
 	if len(fe) == 0 {
-		if err := checkExisting(ctx, in.Lines, &fe); err != nil {
+		if err := checkExisting(ctx, in.Lines, &fe, receiptSerialField); err != nil {
 			return nil, err
 		}
 	}
 	return products, fe.Err()
+}
+
+// receiptSerialField names serial idx of receipt line i in field errors.
+func receiptSerialField(i, idx int) string { return fmt.Sprintf("lines[%d].serials[%d]", i, idx) }
+
+// serialProblem says what is wrong with the trimmed serial sn, or "" when it is well
+// formed.
+func serialProblem(sn string) string {
+	switch {
+	case sn == "":
+		return "is empty"
+	case !ValidSerial(sn):
+		return fmt.Sprintf("serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
+	}
+	return ""
+}
+
+// serialCheck applies the serial rules that receipts and file imports share to the
+// lines of one delivery: every serial is trimmed in place, and each empty, malformed
+// or repeated one (per product, across lines) is named by field(line, index).
+type serialCheck struct {
+	where string // "receipt" or "file", for the message of a repeated serial
+	field func(line, idx int) string
+	seen  map[int64]map[string][2]int
+}
+
+func newSerialCheck(where string, field func(line, idx int) string) *serialCheck {
+	return &serialCheck{where: where, field: field, seen: map[int64]map[string][2]int{}}
+}
+
+// line checks the serials of line i, a serial-tracked product.
+func (c *serialCheck) line(fe *apperr.Fields, i int, l *NewReceiptLine) {
+	seen := c.seen[l.ProductID]
+	if seen == nil {
+		seen = make(map[string][2]int, len(l.Serials))
+		c.seen[l.ProductID] = seen
+	}
+	for j, raw := range l.Serials {
+		sn := strings.TrimSpace(raw)
+		l.Serials[j] = sn
+		if msg := serialProblem(sn); msg != "" {
+			fe.Add(c.field(i, j), "%s", msg)
+			continue
+		}
+		if first, dup := seen[sn]; dup {
+			fe.Add(c.field(i, j), "serial %s appears twice in this %s (also %s)", sn, c.where, c.field(first[0], first[1]))
+		} else {
+			seen[sn] = [2]int{i, j}
+		}
+	}
+}
+
+// firstGood reports whether serial idx of line i (already checked) is well formed and
+// its first occurrence for productID.
+func (c *serialCheck) firstGood(productID int64, i, idx int, sn string) bool {
+	at, ok := c.seen[productID][sn]
+	return ok && at == [2]int{i, idx}
 }
 
 func truncate(s string, n int) string {
@@ -183,8 +222,9 @@ func productsByID(ctx context.Context, lines []NewReceiptLine) (map[int64]*Produ
 	return out, nil
 }
 
-// checkExisting names every serial that already exists for its product.
-func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Fields) error {
+// checkExisting names every serial that already exists for its product, by
+// field(line, index). The serials of a line must be distinct.
+func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Fields, field func(line, idx int) string) error {
 	for i, l := range lines {
 		if len(l.Serials) == 0 {
 			continue
@@ -201,7 +241,7 @@ func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Field
 				return fmt.Errorf("check existing serials: %w", err)
 			}
 			for _, sn := range found {
-				fe.Add(fmt.Sprintf("lines[%d].serials[%d]", i, pos[sn]), "serial %s already exists", sn)
+				fe.Add(field(i, pos[sn]), "serial %s already exists", sn)
 			}
 		}
 	}
@@ -272,6 +312,17 @@ func insertDevices(ctx context.Context, actor string, receiptID, locationID, pro
 		if err := conn.Create(&evs).Error; err != nil {
 			return nil, fmt.Errorf("create device events: %w", err)
 		}
+		if progress, ok := ctx.Value(deviceProgressKey{}).(func(int)); ok {
+			progress(len(ds))
+		}
 	}
 	return ids, nil
+}
+
+type deviceProgressKey struct{}
+
+// withDeviceProgress returns ctx under which insertDevices calls progress with the
+// number of devices of each batch it wrote; a file import reports its progress so.
+func withDeviceProgress(ctx context.Context, progress func(n int)) context.Context {
+	return context.WithValue(ctx, deviceProgressKey{}, progress)
 }

@@ -22,20 +22,21 @@ type Members interface {
 // Service holds the inventory use cases.
 type Service struct {
 	Members Members
-	// StockArrived, when set, is called after a commit that made stock available
-	// (receipt, cleaned or repaired device, stock adjustment) with the products
-	// concerned; cmd/fsc wires it to reserve backorders.
-	StockArrived func(ctx context.Context, productIDs []int64)
+	// StockArrived, when set, is called inside a transaction that makes stock available
+	// (receipt, cleaned or repaired device, released reservation, adjustment) with the
+	// products concerned, so that what it records (an outbox task) commits with it;
+	// cmd/fsc wires it to reserve backorders. An error rolls the transaction back.
+	StockArrived func(ctx context.Context, productIDs []int64) error
 }
 
 // NewService returns a Service.
 func NewService(m Members) *Service { return &Service{Members: m} }
 
-func (s *Service) stockArrived(ctx context.Context, productIDs ...int64) {
+func (s *Service) stockArrived(ctx context.Context, productIDs ...int64) error {
 	if s.StockArrived == nil || len(productIDs) == 0 {
-		return
+		return nil
 	}
-	db.AfterCommit(ctx, func() { s.StockArrived(context.WithoutCancel(ctx), productIDs) })
+	return s.StockArrived(ctx, productIDs)
 }
 
 var writers = []auth.Role{auth.RoleAdmin, auth.RoleLogistics}

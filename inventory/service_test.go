@@ -208,7 +208,7 @@ func TestReceiptAndStock(t *testing.T) {
 	f := setup(t)
 	qty := int64(40)
 	var arrived []int64
-	f.svc.StockArrived = func(ctx context.Context, ids []int64) { arrived = append(arrived, ids...) }
+	f.svc.StockArrived = func(ctx context.Context, ids []int64) error { arrived = append(arrived, ids...); return nil }
 	r, err := f.svc.CreateReceipt(f.ctx, inventory.NewReceipt{LocationID: f.loc.ID, Reference: "PO-1", Lines: []inventory.NewReceiptLine{
 		{ProductID: f.tablet.ID, Serials: []string{" T-1", "T-2", "T-3"}, UnitCostOre: 250000},
 		{ProductID: f.strips.ID, Quantity: &qty}}})

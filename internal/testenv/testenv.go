@@ -52,12 +52,16 @@ func URL(t testing.TB) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	schema := randName("t_")
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+	err = admin.Exec("CREATE SCHEMA " + schema).Error
+	db.Close(admin)
+	if err != nil {
 		t.Fatalf("testenv: create schema: %v", err)
 	}
 	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close(admin)
+		if admin, err := db.Open(base); err == nil {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close(admin)
+		}
 	})
 	u, err := url.Parse(base)
 	if err != nil {
@@ -77,6 +81,12 @@ func DB(t testing.TB) *gorm.DB {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() { db.Close(g) })
+	// Test packages run in parallel against one server; keep each test's pool small so
+	// they fit under max_connections together.
+	if sqlDB, err := g.DB(); err == nil && OnPostgres() {
+		sqlDB.SetMaxOpenConns(12)
+		sqlDB.SetMaxIdleConns(12)
+	}
 	if err := db.Migrate(g); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

@@ -1,0 +1,120 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/inventory"
+)
+
+// reserve fills what is still open on every line of o, in the caller's transaction:
+// devices of the product or, when it is out, of its substitution group (oldest received
+// first, locked so racing orders never share one), or consumable quantities from the
+// ledger. It sets o.Status to reserved when every line is full, else backordered.
+func (s *Service) reserve(ctx context.Context, o *Order) error {
+	full := true
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if need := l.Quantity - l.ReservedQuantity; need > 0 {
+			got, err := s.reserveLine(ctx, o, l, need)
+			if err != nil {
+				return fmt.Errorf("reserve order %s line %d: %w", o.Number, l.ID, err)
+			}
+			if got > 0 {
+				l.ReservedQuantity += got
+				if err := db.Conn(ctx).Model(&Line{}).Where("id = ?", l.ID).Update("reserved_quantity", l.ReservedQuantity).Error; err != nil {
+					return fmt.Errorf("update line %d: %w", l.ID, err)
+				}
+			}
+		}
+		full = full && l.ReservedQuantity == l.Quantity
+	}
+	if full {
+		o.Status = Reserved
+	} else {
+		o.Status = Backordered
+	}
+	return nil
+}
+
+func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, need int64) (int64, error) {
+	p, err := s.Inventory.GetProduct(ctx, l.ProductID)
+	if err != nil {
+		return 0, err
+	}
+	now := time.Now().UTC()
+	if p.Tracking == inventory.TrackQuantity {
+		allocs, err := s.Inventory.ReserveQuantity(ctx, p.ID, need, o.ID)
+		if err != nil {
+			return 0, err
+		}
+		var got int64
+		for _, a := range allocs {
+			r := Reservation{OrderID: o.ID, LineID: l.ID, ProductID: p.ID, LocationID: &a.LocationID, Quantity: a.Quantity, CreatedAt: now}
+			if err := db.Conn(ctx).Create(&r).Error; err != nil {
+				return 0, fmt.Errorf("record reservation: %w", err)
+			}
+			got += a.Quantity
+		}
+		return got, nil
+	}
+	candidates, err := inventory.Substitutes(ctx, p.ID)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := inventory.PickDevices(ctx, candidates, int(need))
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	ds, err := s.Inventory.Move(ctx, ids, inventory.Reserved, inventory.Change{
+		Reason: "reserved for order " + o.Number, OrderID: &o.ID, MemberID: &o.MemberID, CitizenRef: &o.CitizenRef})
+	if err != nil {
+		return 0, err
+	}
+	rs := make([]Reservation, len(ds))
+	for i, d := range ds {
+		rs[i] = Reservation{OrderID: o.ID, LineID: l.ID, ProductID: d.ProductID, DeviceID: &ds[i].ID, Quantity: 1, CreatedAt: now}
+		l.DeviceIDs = append(l.DeviceIDs, d.ID)
+	}
+	if err := db.Conn(ctx).Create(&rs).Error; err != nil {
+		return 0, fmt.Errorf("record reservations: %w", err)
+	}
+	return int64(len(ds)), nil
+}
+
+// release gives back everything o holds: devices to available, consumables to free
+// stock, and closes its reservations.
+func (s *Service) release(ctx context.Context, o *Order, reason string) error {
+	var rs []Reservation
+	if err := db.Conn(ctx).Where("order_id = ? AND released_at IS NULL", o.ID).Find(&rs).Error; err != nil {
+		return fmt.Errorf("load reservations of order %d: %w", o.ID, err)
+	}
+	var devices []int64
+	for _, r := range rs {
+		if r.DeviceID != nil {
+			devices = append(devices, *r.DeviceID)
+			continue
+		}
+		if err := s.Inventory.ReleaseQuantity(ctx, r.ProductID, *r.LocationID, r.Quantity, o.ID); err != nil {
+			return err
+		}
+	}
+	if len(devices) > 0 {
+		if _, err := s.Inventory.Move(ctx, devices, inventory.Available, inventory.Change{Reason: reason, OrderID: &o.ID, ClearHolder: true}); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UTC()
+	if err := db.Conn(ctx).Model(&Reservation{}).Where("order_id = ? AND released_at IS NULL", o.ID).Update("released_at", now).Error; err != nil {
+		return fmt.Errorf("release reservations of order %d: %w", o.ID, err)
+	}
+	if err := db.Conn(ctx).Model(&Line{}).Where("order_id = ?", o.ID).Update("reserved_quantity", 0).Error; err != nil {
+		return fmt.Errorf("reset lines of order %d: %w", o.ID, err)
+	}
+	for i := range o.Lines {
+		o.Lines[i].ReservedQuantity, o.Lines[i].DeviceIDs = 0, nil
+	}
+	return nil
+}
