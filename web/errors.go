@@ -10,7 +10,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func withRequestID(ctx context.Context, id string) context.Context { return audit.WithRequestID(ctx, id) }
+func withRequestID(ctx context.Context, id string) context.Context {
+	return audit.WithRequestID(ctx, id)
+}
 
 // problem is an RFC 9457 problem details document.
 type problem struct {

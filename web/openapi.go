@@ -78,7 +78,6 @@ func operation(r *route) map[string]any {
 	return op
 }
 
-
 var (
 	timeType = reflect.TypeOf(time.Time{})
 	dateType = reflect.TypeOf(civil.Date{})

@@ -109,8 +109,8 @@ func (s *Server) memberPage(c *fiber.Ctx) error {
 
 // memberForm is the member form's values as typed, so a rejected form shows them again.
 type memberForm struct {
-	IsNew                                          bool
-	ID                                             int64
+	IsNew                                         bool
+	ID                                            int64
 	Code, Name, Kind, EAN, Inhabitants, Inh65Plus string
 }
 
