@@ -28,11 +28,12 @@ type Members interface {
 type Service struct {
 	Inventory *inventory.Service
 	Members   Members
+	Carrier   Carrier
 }
 
-// NewService returns a Service.
+// NewService returns a Service that books with the manual carrier until Carrier is set.
 func NewService(inv *inventory.Service, m Members) *Service {
-	return &Service{Inventory: inv, Members: m}
+	return &Service{Inventory: inv, Members: m, Carrier: ManualCarrier{}}
 }
 
 var placers = []auth.Role{auth.RoleMember, auth.RoleLogistics, auth.RoleAdmin}

@@ -12,6 +12,7 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/orders"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -27,6 +28,9 @@ type Deps struct {
 	Auth       *auth.Service
 	Contracts  *contracts.Service
 	Inventory  *inventory.Service
+	Orders     *orders.Service
+	// CarrierSecret signs the carrier's webhooks (HMAC-SHA256).
+	CarrierSecret string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
 	Logger        *slog.Logger

@@ -17,11 +17,15 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/testenv"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/orders"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
 )
 
-const testPassword = "correct-horse-battery"
+const (
+	testPassword      = "correct-horse-battery"
+	testCarrierSecret = "carrier-test-secret"
+)
 
 // quietLogger keeps access logs out of test output; warnings and errors still show.
 var quietLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -42,7 +46,11 @@ func newTestServer(t *testing.T) *testServer {
 	cs := contracts.NewService()
 	as := auth.NewService(cs, redis_rate.NewLimiter(r.Client))
 	d := jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
-	s := New(Deps{DB: g, Redis: r, Dispatcher: d, Auth: as, Contracts: cs, Inventory: inventory.NewService(cs), Logger: quietLogger})
+	inv := inventory.NewService(cs)
+	ords := orders.NewService(inv, cs)
+	inv.StockArrived = ords.StockArrived
+	s := New(Deps{DB: g, Redis: r, Dispatcher: d, Auth: as, Contracts: cs, Inventory: inv, Orders: ords,
+		CarrierSecret: testCarrierSecret, Logger: quietLogger})
 	ctx := auth.WithPrincipal(testenv.Context(t, g), auth.System)
 	ts := &testServer{t: t, s: s, ctx: ctx, members: map[string]*contracts.Member{}, tokens: map[string]string{}}
 	for _, code := range []string{"751", "657"} {

@@ -15,6 +15,7 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
@@ -30,6 +31,7 @@ type app struct {
 	auth       *auth.Service
 	contracts  *contracts.Service
 	inventory  *inventory.Service
+	orders     *orders.Service
 }
 
 // open connects to the database and Redis and builds the services. The embedded
@@ -60,6 +62,11 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 	a.dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
 	a.contracts = contracts.NewService()
 	a.inventory = inventory.NewService(a.contracts)
+	a.orders = orders.NewService(a.inventory, a.contracts)
+	a.inventory.StockArrived = a.orders.StockArrived
+	if cfg.CarrierURL != "" {
+		a.orders.Carrier = orders.NewHTTPCarrier(cfg.CarrierURL)
+	}
 	a.auth = auth.NewService(a.contracts, redis_rate.NewLimiter(r.Client))
 	return a, nil
 }
@@ -84,13 +91,22 @@ func (a *app) newWorker() *jobs.Worker {
 	mux := w.Mux()
 	mux.Use(jobs.OutboxMiddleware(a.db))
 	mux.Handle(jobs.TypeReconcileOutbox, jobs.ReconcileHandler(a.dispatcher))
+	mux.HandleFunc(inventory.TypeImportDevices, a.inventory.HandleImport)
 	w.Every("@every 30s", jobs.TypeReconcileOutbox, 25*time.Second)
+	mux.HandleFunc(orders.TypeBookShipment, a.orders.HandleBookShipment)
+	mux.HandleFunc(orders.TypeFillBackorders, func(ctx context.Context, _ *asynq.Task) error {
+		_, err := a.orders.FillBackorders(ctx)
+		return err
+	})
+	// Stock can also come back without a task (a crash before the outbox existed, a
+	// manual fix in the database): sweep backorders now and then regardless.
+	w.Every("@every 5m", orders.TypeFillBackorders, 4*time.Minute)
 	return w
 }
 
 func (a *app) newWeb() *web.Server {
 	return web.New(web.Deps{DB: a.db, Redis: a.redis, Dispatcher: a.dispatcher, Auth: a.auth,
-		Contracts: a.contracts, Inventory: a.inventory, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
+		Contracts: a.contracts, Inventory: a.inventory, Orders: a.orders, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
 }
 
 func runMigrate(ctx context.Context, cfg *Config) error {

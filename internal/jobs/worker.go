@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -47,6 +48,7 @@ func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 		Queues:          map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
 		BaseContext:     cfg.BaseContext,
 		ShutdownTimeout: 25 * time.Second,
+		RetryDelayFunc:  backoff,
 		Logger:          slogAdapter{},
 		LogLevel:        asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -89,6 +91,14 @@ func (w *Worker) Start() error {
 func (w *Worker) Shutdown() {
 	w.scheduler.Shutdown()
 	w.server.Shutdown()
+}
+
+// backoff doubles the wait after each failure, from 2 s up to 10 min, with jitter so
+// that retries after an outage do not arrive together.
+func backoff(n int, _ error, _ *asynq.Task) time.Duration {
+	d := 2 * time.Second << min(n, 9)
+	d = min(d, 10*time.Minute)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 // ReconcileHandler returns the handler of TypeReconcileOutbox.

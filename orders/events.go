@@ -1,0 +1,126 @@
+package orders
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/audit"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/db"
+)
+
+// CarrierEvent is what the carrier posts to the webhook.
+type CarrierEvent struct {
+	TrackingNumber string    `json:"tracking_number"`
+	Event          string    `json:"event"`
+	OccurredAt     time.Time `json:"occurred_at"`
+}
+
+// VerifySignature checks header "sha256=<hex HMAC-SHA256 of body with secret>" in
+// constant time. It returns Unauthorized for a missing or wrong signature, and always
+// when no secret is configured.
+func VerifySignature(secret, header string, body []byte) error {
+	sig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
+	if secret == "" || !ok {
+		return apperr.Unauthorized("missing or malformed X-Carrier-Signature")
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return apperr.Unauthorized("malformed X-Carrier-Signature")
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return apperr.Unauthorized("bad X-Carrier-Signature")
+	}
+	return nil
+}
+
+// Sign returns the signature header value for body, as the carrier computes it.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// ParseCarrierEvent decodes and validates a webhook body.
+func ParseCarrierEvent(body []byte) (CarrierEvent, error) {
+	var e CarrierEvent
+	if err := json.Unmarshal(body, &e); err != nil {
+		return e, apperr.Malformed(err, "malformed JSON")
+	}
+	var fe apperr.Fields
+	if strings.TrimSpace(e.TrackingNumber) == "" {
+		fe.Add("tracking_number", "is required")
+	}
+	switch e.Event {
+	case "picked_up", "delivered", "failed":
+	default:
+		fe.Add("event", "must be one of picked_up, delivered, failed")
+	}
+	if e.OccurredAt.IsZero() {
+		fe.Add("occurred_at", "is required (RFC 3339)")
+	}
+	return e, fe.Err()
+}
+
+// HandleCarrierEvent applies a verified carrier event. An unknown tracking number is
+// NotFound; an event already received for the shipment changes nothing and is not an
+// error. It reports whether anything changed.
+func (s *Service) HandleCarrierEvent(ctx context.Context, e CarrierEvent) (bool, error) {
+	ctx = auth.WithPrincipal(ctx, auth.Principal{Name: "carrier", Role: auth.RoleSystem})
+	changed := false
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		var sh Shipment
+		err := db.Conn(ctx).Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
+		if db.IsNotFound(err) {
+			return apperr.NotFound("no shipment with tracking number %s", e.TrackingNumber)
+		}
+		if err != nil {
+			return fmt.Errorf("find shipment: %w", err)
+		}
+		var seen int64
+		db.Conn(ctx).Table("carrier_events").Where("shipment_id = ? AND event = ?", sh.ID, e.Event).Count(&seen)
+		if seen > 0 {
+			return nil
+		}
+		if err := db.Conn(ctx).Table("carrier_events").Create(map[string]any{"shipment_id": sh.ID, "event": e.Event,
+			"occurred_at": e.OccurredAt.UTC(), "received_at": time.Now().UTC()}).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return nil // the same event raced in twice
+			}
+			return fmt.Errorf("record carrier event: %w", err)
+		}
+		changed = true
+		if err := audit.Record(ctx, "carrier-"+e.Event, "shipment", sh.ID, nil, e); err != nil {
+			return err
+		}
+		return s.applyCarrierEvent(ctx, &sh, e)
+	})
+	return changed, err
+}
+
+func (s *Service) applyCarrierEvent(ctx context.Context, sh *Shipment, e CarrierEvent) error {
+	switch {
+	case e.Event == "failed":
+		return s.failShipment(ctx, sh.ID, "carrier reported failure at "+e.OccurredAt.UTC().Format(time.RFC3339))
+	case e.Event == "delivered" && sh.Direction == Outbound && sh.Status == ShipmentBooked:
+		o, err := loadOrder(ctx, *sh.OrderID, true)
+		if err != nil || o.Status != Shipped {
+			return err
+		}
+		_, err = s.delivered(ctx, o, "delivered, reported by the carrier")
+		return err
+	case e.Event == "delivered" && sh.Direction == Inbound:
+		return db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).
+			Updates(map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()}).Error
+	}
+	return nil // picked_up: recorded above; nothing else changes
+}
