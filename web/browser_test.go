@@ -431,7 +431,7 @@ func TestBrowserJourneyAdminCreatesMemberMemberSeesOwn(t *testing.T) {
 	// A wrong check digit is refused, naming the field, and the form keeps what was typed.
 	b.expectPage(b.click(`form.form button[type="submit"]`), 422, "/members/new")
 	b.expectText(`.alert[role="alert"]`, "Ret venligst følgende:")
-	b.expectText(`.alert[role="alert"] code`, "ean")
+	b.expectText(`.alert[role="alert"] li[data-field="ean"]`, "EAN-nummer: skal være 13 cifre med gyldigt GS1-kontrolciffer")
 	for sel, want := range map[string]string{"#code": "706", "#name": "Syddjurs Kommune", "#kind": "municipality", "#ean": bad, "#inhabitants": "43.512"} {
 		if got := b.value(sel); got != want {
 			t.Errorf("after the rejected submit %s = %q; want %q", sel, got, want)

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"maps"
+
+	"github.com/fsc/backoffice/internal/apperr"
 )
 
 // Languages the pages speak; Danish is the default because that is what the users
@@ -45,7 +47,60 @@ func (l Lang) T(key string, args ...any) string {
 	return s
 }
 
+// FieldLabel returns the form label of a field path ("delivery.postcode"), or the path
+// itself when no label is known.
+func (l Lang) FieldLabel(path string) string {
+	if _, ok := messages["field."+path]; ok {
+		return l.T("field." + path)
+	}
+	return path
+}
+
+// FieldMessage says a field error in the user's language when its rule has a
+// translation, else the service's own message.
+func (l Lang) FieldMessage(fe apperr.FieldError) string {
+	if _, ok := messages["rule."+fe.Code]; ok && fe.Code != "" {
+		if fe.Param != "" {
+			return l.T("rule."+fe.Code, fe.Param)
+		}
+		return l.T("rule." + fe.Code)
+	}
+	return fe.Message
+}
+
 func init() {
+	addMessages(map[string][2]string{
+		"rule.required":             {"skal udfyldes", "is required"},
+		"rule.email":                {"skal være en gyldig e-mailadresse", "must be a valid e-mail address"},
+		"rule.gln":                  {"skal være 13 cifre med gyldigt GS1-kontrolciffer", "must be 13 digits with a valid GS1 check digit"},
+		"rule.notcpr":               {"ligner et CPR-nummer; brug en reference, der ikke identificerer borgeren", "looks like a CPR number; use a reference that does not identify the citizen"},
+		"rule.dkpostcode":           {"skal være et dansk postnummer på fire cifre", "must be a Danish postcode of four digits"},
+		"rule.code":                 {"må kun indeholde bogstaver, cifre, '.', '_' og '-'", "may contain only letters, digits, '.', '_' and '-'"},
+		"rule.max":                  {"må højst være %s tegn", "must be at most %s characters"},
+		"rule.min":                  {"skal være mindst %s tegn", "must be at least %s characters"},
+		"rule.gte":                  {"skal være mindst %s", "must be at least %s"},
+		"rule.ltefield":             {"må ikke overstige antal indbyggere", "must not exceed the number of inhabitants"},
+		"field.code":                {"Kode", "Code"},
+		"field.name":                {"Navn", "Name"},
+		"field.kind":                {"Type", "Kind"},
+		"field.ean":                 {"EAN-nummer", "EAN number"},
+		"field.inhabitants":         {"Indbyggere", "Inhabitants"},
+		"field.inhabitants_65_plus": {"Indbyggere 65+", "Inhabitants 65+"},
+		"field.email":               {"E-mail", "E-mail"},
+		"field.password":            {"Adgangskode", "Password"},
+		"field.role":                {"Rolle", "Role"},
+		"field.member_id":           {"Medlem", "Member"},
+		"field.joined_on":           {"Tilsluttet", "Joined"},
+		"field.left_on":             {"Udtrådt", "Left"},
+		"field.citizen_ref":         {"Borgerreference", "Citizen reference"},
+		"field.delivery.name":       {"Modtagerens navn", "Recipient's name"},
+		"field.delivery.street":     {"Adresse", "Street"},
+		"field.delivery.postcode":   {"Postnummer", "Postcode"},
+		"field.delivery.city":       {"By", "City"},
+		"field.delivery.phone":      {"Telefon", "Phone"},
+		"field.location_id":         {"Lokation", "Location"},
+		"field.reason":              {"Begrundelse", "Reason"},
+	})
 	addMessages(map[string][2]string{
 		"app.name":                  {"Fælles Servicecenter", "Shared Service Centre"},
 		"app.tagline":               {"Back office for velfærdsteknologi", "Back office for telehealth devices"},

@@ -26,6 +26,10 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Code and Param name the rule that failed ("required", "max" with "200"), so that
+	// pages can say it in the user's language; the API sends Message.
+	Code  string `json:"-"`
+	Param string `json:"-"`
 }
 
 // Error is an error with a kind, a message meant for the client, optional field errors

@@ -56,7 +56,7 @@ func Struct(s any) error {
 	}
 	fs := make([]apperr.FieldError, 0, len(ves))
 	for _, fe := range ves {
-		fs = append(fs, apperr.FieldError{Field: jsonPath(fe.Namespace()), Message: message(fe)})
+		fs = append(fs, apperr.FieldError{Field: jsonPath(fe.Namespace()), Message: message(fe), Code: fe.Tag(), Param: fe.Param()})
 	}
 	return apperr.Invalid(fs...)
 }
