@@ -79,6 +79,13 @@ func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
 	if err := demoInventory(ctx, a, byCode); err != nil {
 		return nil, fmt.Errorf("demo inventory: %w", err)
 	}
+	kits, err := demoKits(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := demoOrders(ctx, a, kits, byCode); err != nil {
+		return nil, fmt.Errorf("demo orders: %w", err)
+	}
 	for _, u := range demoUsers {
 		in := auth.NewUser{Email: u.Email, Name: u.Name, Password: demoPassword, Role: u.Role}
 		if u.MemberCode != "" {
