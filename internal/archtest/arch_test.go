@@ -55,7 +55,9 @@ func TestImportRule(t *testing.T) {
 	}
 }
 
-func samePackageTree(a, b string) bool { return rank(a) == rank(b) && rank(a) >= 0 && topOf(a) == topOf(b) }
+func samePackageTree(a, b string) bool {
+	return rank(a) == rank(b) && rank(a) >= 0 && topOf(a) == topOf(b)
+}
 
 func topOf(pkg string) string {
 	rel := strings.TrimPrefix(pkg, module+"/")

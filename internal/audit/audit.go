@@ -15,18 +15,18 @@ import (
 
 // Entry is one audit record.
 type Entry struct {
-	ID        int64           `json:"id" gorm:"primaryKey"`
-	At        time.Time       `json:"at" gorm:"not null;index"`
-	ActorID   *int64          `json:"actor_id" gorm:"index"`
-	Actor     string          `json:"actor" gorm:"not null;index"`
-	Role      string          `json:"role" gorm:"not null"`
-	MemberID  *int64          `json:"member_id"`
-	Action    string          `json:"action" gorm:"not null"`
-	Entity    string          `json:"entity" gorm:"not null;index:idx_audit_entity,priority:1"`
-	EntityID  int64           `json:"entity_id" gorm:"not null;index:idx_audit_entity,priority:2"`
+	ID        int64     `json:"id" gorm:"primaryKey"`
+	At        time.Time `json:"at" gorm:"not null;index"`
+	ActorID   *int64    `json:"actor_id" gorm:"index"`
+	Actor     string    `json:"actor" gorm:"not null;index"`
+	Role      string    `json:"role" gorm:"not null"`
+	MemberID  *int64    `json:"member_id"`
+	Action    string    `json:"action" gorm:"not null"`
+	Entity    string    `json:"entity" gorm:"not null;index:idx_audit_entity,priority:1"`
+	EntityID  int64     `json:"entity_id" gorm:"not null;index:idx_audit_entity,priority:2"`
 	Before    JSONText  `json:"before,omitempty" gorm:"type:text"`
 	After     JSONText  `json:"after,omitempty" gorm:"type:text"`
-	RequestID string          `json:"request_id"`
+	RequestID string    `json:"request_id"`
 }
 
 // TableName keeps the table name stable whatever the type is called.

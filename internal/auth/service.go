@@ -219,4 +219,3 @@ func validEmail(e string) bool {
 	a, err := mail.ParseAddress(e)
 	return err == nil && a.Address == e && strings.Contains(e, "@")
 }
-
