@@ -79,7 +79,9 @@ func (s *Service) FindBySerial(ctx context.Context, serial string) ([]Device, er
 	return ds, err
 }
 
-// Events returns the history of device id, oldest first, visible as GetDevice is.
+// Events returns the history of device id, oldest first, visible as GetDevice is. A
+// member user does not see who held the device for another member: those events come
+// without member and citizen reference.
 func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	if _, err := s.GetDevice(ctx, id); err != nil {
 		return nil, err
@@ -87,6 +89,13 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	var out []Event
 	if err := db.Conn(ctx).Where("device_id = ?", id).Order("id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("device %d events: %w", id, err)
+	}
+	if p, _ := auth.From(ctx); !p.IsStaff() {
+		for i := range out {
+			if out[i].MemberID == nil || !p.SeesMember(*out[i].MemberID) {
+				out[i].MemberID, out[i].CitizenRef = nil, nil
+			}
+		}
 	}
 	return out, nil
 }

@@ -284,13 +284,27 @@ func TestMemberSeesOnlyDevicesDeployedForIt(t *testing.T) {
 			t.Fatalf("events %d: %v, want not found", id, err)
 		}
 	}
-	// Transfer: the device now belongs to the other member, and its history says so.
+	// Transfer: the device now belongs to the other member, and its history says so;
+	// the new member's history does not show the old member's citizen.
 	d, err := f.svc.Transfer(f.ctx, ids[0], inventory.TransferRequest{MemberID: other, CitizenRef: "HER-7"})
 	if err != nil || *d.MemberID != other {
 		t.Fatalf("transfer: %v", err)
 	}
 	if _, err := f.svc.GetDevice(mctx, ids[0]); !apperr.Is(err, apperr.KindNotFound) {
 		t.Fatalf("after transfer the old member still sees it: %v", err)
+	}
+	octx := testenv.As(f.ctx, auth.Principal{UserID: 10, Name: "nurse2", Role: auth.RoleMember, MemberID: &other})
+	es, err := f.svc.Events(octx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.CitizenRef != nil && *e.CitizenRef == "ref-1" {
+			t.Fatalf("new member sees the old member's citizen in event %+v", e)
+		}
+	}
+	if last := es[len(es)-1]; last.CitizenRef == nil || *last.CitizenRef != "HER-7" {
+		t.Fatalf("new member does not see its own citizen: %+v", last)
 	}
 	if _, err := f.svc.Transfer(f.ctx, ids[2], inventory.TransferRequest{MemberID: other, CitizenRef: "HER-7"}); !apperr.Is(err, apperr.KindConflict) {
 		t.Fatalf("transfer of an available device: %v", err)
