@@ -14,6 +14,11 @@ import (
 	"github.com/fsc/backoffice/internal/validate"
 )
 
+// memberStates are the states in which a device is held for a member: reserved for its
+// order, on its way to or from its citizen, or there. They are the only ones a member
+// user sees.
+var memberStates = []State{Reserved, InTransit, Deployed, Returning}
+
 // DeviceFilter selects devices for ListDevices; zero fields do not filter.
 type DeviceFilter struct {
 	Serial     string
@@ -23,10 +28,13 @@ type DeviceFilter struct {
 	LocationID int64
 	After      int64
 	Limit      int
+
+	memberView bool // set by ListDevices for a member user: memberStates only
 }
 
 // ListDevices returns devices ordered by id after f.After, and the next cursor (0 on the
-// last page). Staff see every device; a member user only devices deployed for it.
+// last page). Staff see every device; a member user only those held for it (reserved
+// for its orders, in transit, deployed at its citizens, returning).
 func (s *Service) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 	p, err := auth.RequireAny(ctx)
 	if err != nil {
@@ -40,6 +48,7 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, in
 			return nil, 0, nil
 		}
 		f.MemberID = *p.MemberID
+		f.memberView = true
 	}
 	return listDevices(ctx, f)
 }
@@ -63,7 +72,7 @@ func (s *Service) GetDevice(ctx context.Context, id int64) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsStaff() && (d.MemberID == nil || !p.SeesMember(*d.MemberID)) {
+	if !p.IsStaff() && (d.MemberID == nil || !p.SeesMember(*d.MemberID) || !slices.Contains(memberStates, d.State)) {
 		return nil, apperr.NotFound("device %d not found", id)
 	}
 	return d, nil

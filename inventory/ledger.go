@@ -18,13 +18,19 @@ type Allocation struct {
 // LockProduct takes a row lock on product id for the rest of the transaction on
 // PostgreSQL, so that ledger reservations of one consumable are serialised: two orders
 // never both see the same free quantity. SQLite's single writer serialises anyway.
+//
+// The lock is FOR NO KEY UPDATE, not FOR UPDATE: every transaction that inserted a row
+// referencing the product (an order line, a ledger movement) holds a FOR KEY SHARE lock
+// on it through the foreign key, which FOR UPDATE waits for. Two orders of the same
+// consumable would then each wait for the other's key share: a deadlock. NO KEY UPDATE
+// does not conflict with KEY SHARE and still conflicts with itself.
 func LockProduct(ctx context.Context, id int64) error {
 	conn := db.Conn(ctx)
 	if db.DialectOf(conn) != db.Postgres {
 		return nil
 	}
 	var got int64
-	if err := conn.Table("products").Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Pluck("id", &got).Error; err != nil {
+	if err := conn.Table("products").Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", id).Pluck("id", &got).Error; err != nil {
 		return fmt.Errorf("lock product %d: %w", id, err)
 	}
 	return nil
@@ -119,6 +125,13 @@ func Substitutes(ctx context.Context, id int64) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return SubstitutesOf(ctx, p)
+}
+
+// SubstitutesOf is Substitutes for a product already loaded: without a substitution
+// group it asks the database nothing.
+func SubstitutesOf(ctx context.Context, p *Product) ([]int64, error) {
+	id := p.ID
 	out := []int64{id}
 	if p.SubstitutionGroup == "" {
 		return out, nil

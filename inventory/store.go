@@ -72,6 +72,9 @@ func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 	if f.LocationID != 0 {
 		q = q.Where("devices.location_id = ?", f.LocationID)
 	}
+	if f.memberView {
+		q = q.Where("devices.state IN ?", memberStates)
+	}
 	var out []Device
 	if err := q.Order("devices.id").Limit(f.Limit + 1).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list devices: %w", err)

@@ -15,7 +15,7 @@ import (
 
 // Booking is what the back office asks the carrier to move.
 type Booking struct {
-	ShipmentID int64   // sent as the Idempotency-Key
+	ShipmentID int64   `json:"-"` // sent as the Idempotency-Key header, not in the body
 	Reference  string  `json:"reference"`
 	Direction  string  `json:"direction"`
 	Recipient  Address `json:"recipient"`

@@ -91,7 +91,7 @@ func (s *Service) HandleBookShipment(ctx context.Context, t *asynq.Task) error {
 			return err
 		}
 		slog.Warn("shipment failed", "shipment_id", sh.ID, "err", err)
-		return s.failShipment(ctx, sh.ID, err.Error())
+		return s.failShipment(ctx, sh.ID, err.Error(), true)
 	}
 	return s.booked(ctx, sh.ID, tracking)
 }
@@ -179,12 +179,30 @@ func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
 	return nil
 }
 
+// unshipConsumables reverses shipConsumables when a booked shipment fails: the
+// quantities come back on hand and reserved for the order, whose reservations still
+// hold them, so that a new shipment or a cancellation books them once.
+func (s *Service) unshipConsumables(ctx context.Context, orderID int64) error {
+	var rs []Reservation
+	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Find(&rs).Error; err != nil {
+		return fmt.Errorf("consumables of order %d: %w", orderID, err)
+	}
+	for _, r := range rs {
+		if err := s.Inventory.ShipQuantity(ctx, r.ProductID, *r.LocationID, -r.Quantity, orderID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // failShipment marks the shipment failed with an alert for logistics; an outbound
-// order goes back to reserved (its devices too, if they had left).
-func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string) error {
+// order goes back to reserved (its devices too, if they had left, and its consumables
+// back into reserved stock). onlyPending is set by the booking job: a shipment that a
+// concurrent run of the job booked meanwhile is then left alone.
+func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string, onlyPending bool) error {
 	return db.WithTx(ctx, func(ctx context.Context) error {
 		sh, err := lockShipment(ctx, shipmentID)
-		if err != nil || sh.Status == ShipmentFailed || sh.Status == ShipmentDelivered {
+		if err != nil || sh.Status == ShipmentFailed || sh.Status == ShipmentDelivered || (onlyPending && sh.Status != ShipmentPending) {
 			return err
 		}
 		if err := db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).Updates(map[string]any{
@@ -214,6 +232,9 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 			}
 			if _, err := s.Inventory.Move(ctx, devices, inventory.Reserved, inventory.Change{Reason: "shipment failed: " + why,
 				OrderID: &o.ID, ShipmentID: &sh.ID}); err != nil {
+				return err
+			}
+			if err := s.unshipConsumables(ctx, o.ID); err != nil {
 				return err
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"gorm.io/gorm/clause"
 )
 
 // CarrierEvent is what the carrier posts to the webhook.
@@ -78,25 +79,29 @@ func (s *Service) HandleCarrierEvent(ctx context.Context, e CarrierEvent) (bool,
 	ctx = auth.WithPrincipal(ctx, auth.Principal{Name: "carrier", Role: auth.RoleSystem})
 	changed := false
 	err := db.WithTx(ctx, func(ctx context.Context) error {
+		// Lock the shipment first, as every other path that changes it does (then the
+		// order), so that racing events queue up instead of deadlocking.
+		q := db.Conn(ctx)
+		if db.DialectOf(q) == db.Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
 		var sh Shipment
-		err := db.Conn(ctx).Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
+		err := q.Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
 		if db.IsNotFound(err) {
 			return apperr.NotFound("no shipment with tracking number %s", e.TrackingNumber)
 		}
 		if err != nil {
 			return fmt.Errorf("find shipment: %w", err)
 		}
-		var seen int64
-		db.Conn(ctx).Table("carrier_events").Where("shipment_id = ? AND event = ?", sh.ID, e.Event).Count(&seen)
-		if seen > 0 {
-			return nil
+		// ON CONFLICT DO NOTHING: a repeated event inserts nothing, and on PostgreSQL a
+		// unique violation would abort the transaction instead of being skipped.
+		res := db.Conn(ctx).Table("carrier_events").Clauses(clause.OnConflict{DoNothing: true}).Create(map[string]any{
+			"shipment_id": sh.ID, "event": e.Event, "occurred_at": e.OccurredAt.UTC(), "received_at": time.Now().UTC()})
+		if res.Error != nil {
+			return fmt.Errorf("record carrier event: %w", res.Error)
 		}
-		if err := db.Conn(ctx).Table("carrier_events").Create(map[string]any{"shipment_id": sh.ID, "event": e.Event,
-			"occurred_at": e.OccurredAt.UTC(), "received_at": time.Now().UTC()}).Error; err != nil {
-			if db.IsUniqueViolation(err) {
-				return nil // the same event raced in twice
-			}
-			return fmt.Errorf("record carrier event: %w", err)
+		if res.RowsAffected == 0 {
+			return nil // received before: no change
 		}
 		changed = true
 		if err := audit.Record(ctx, "carrier-"+e.Event, "shipment", sh.ID, nil, e); err != nil {
@@ -110,7 +115,7 @@ func (s *Service) HandleCarrierEvent(ctx context.Context, e CarrierEvent) (bool,
 func (s *Service) applyCarrierEvent(ctx context.Context, sh *Shipment, e CarrierEvent) error {
 	switch {
 	case e.Event == "failed":
-		return s.failShipment(ctx, sh.ID, "carrier reported failure at "+e.OccurredAt.UTC().Format(time.RFC3339))
+		return s.failShipment(ctx, sh.ID, "carrier reported failure at "+e.OccurredAt.UTC().Format(time.RFC3339), false)
 	case e.Event == "delivered" && sh.Direction == Outbound && sh.Status == ShipmentBooked:
 		o, err := loadOrder(ctx, *sh.OrderID, true)
 		if err != nil || o.Status != Shipped {

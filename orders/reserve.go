@@ -1,8 +1,10 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fsc/backoffice/internal/db"
@@ -13,37 +15,57 @@ import (
 // devices of the product or, when it is out, of its substitution group (oldest received
 // first, locked so racing orders never share one), or consumable quantities from the
 // ledger. It sets o.Status to reserved when every line is full, else backordered.
+//
+// Devices come first and consumables last, by product id: a consumable's ledger is
+// serialised by a lock on its product row held until commit, so taking it late keeps
+// racing orders waiting for as short a time as possible, and taking several in one
+// order keeps two orders from locking them in opposite orders (a deadlock).
 func (s *Service) reserve(ctx context.Context, o *Order) error {
-	full := true
+	type open struct {
+		line *Line
+		p    *inventory.Product
+		need int64
+	}
+	var devices, consumables []open
 	for i := range o.Lines {
 		l := &o.Lines[i]
-		if need := l.Quantity - l.ReservedQuantity; need > 0 {
-			got, err := s.reserveLine(ctx, o, l, need)
-			if err != nil {
-				return fmt.Errorf("reserve order %s line %d: %w", o.Number, l.ID, err)
-			}
-			if got > 0 {
-				l.ReservedQuantity += got
-				if err := db.Conn(ctx).Model(&Line{}).Where("id = ?", l.ID).Update("reserved_quantity", l.ReservedQuantity).Error; err != nil {
-					return fmt.Errorf("update line %d: %w", l.ID, err)
-				}
+		need := l.Quantity - l.ReservedQuantity
+		if need <= 0 {
+			continue
+		}
+		p, err := s.Inventory.GetProduct(ctx, l.ProductID)
+		if err != nil {
+			return fmt.Errorf("reserve order %s line %d: %w", o.Number, l.ID, err)
+		}
+		if p.Tracking == inventory.TrackQuantity {
+			consumables = append(consumables, open{l, p, need})
+		} else {
+			devices = append(devices, open{l, p, need})
+		}
+	}
+	slices.SortFunc(consumables, func(a, b open) int { return cmp.Compare(a.p.ID, b.p.ID) })
+	for _, x := range append(devices, consumables...) {
+		got, err := s.reserveLine(ctx, o, x.line, x.p, x.need)
+		if err != nil {
+			return fmt.Errorf("reserve order %s line %d: %w", o.Number, x.line.ID, err)
+		}
+		if got > 0 {
+			x.line.ReservedQuantity += got
+			if err := db.Conn(ctx).Model(&Line{}).Where("id = ?", x.line.ID).Update("reserved_quantity", x.line.ReservedQuantity).Error; err != nil {
+				return fmt.Errorf("update line %d: %w", x.line.ID, err)
 			}
 		}
-		full = full && l.ReservedQuantity == l.Quantity
 	}
-	if full {
-		o.Status = Reserved
-	} else {
-		o.Status = Backordered
+	o.Status = Reserved
+	for _, l := range o.Lines {
+		if l.ReservedQuantity != l.Quantity {
+			o.Status = Backordered
+		}
 	}
 	return nil
 }
 
-func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, need int64) (int64, error) {
-	p, err := s.Inventory.GetProduct(ctx, l.ProductID)
-	if err != nil {
-		return 0, err
-	}
+func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *inventory.Product, need int64) (int64, error) {
 	now := time.Now().UTC()
 	if p.Tracking == inventory.TrackQuantity {
 		allocs, err := s.Inventory.ReserveQuantity(ctx, p.ID, need, o.ID)
@@ -60,7 +82,7 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, need int64
 		}
 		return got, nil
 	}
-	candidates, err := inventory.Substitutes(ctx, p.ID)
+	candidates, err := inventory.SubstitutesOf(ctx, p)
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +136,7 @@ func (s *Service) release(ctx context.Context, o *Order, reason string) error {
 		return fmt.Errorf("reset lines of order %d: %w", o.ID, err)
 	}
 	for i := range o.Lines {
-		o.Lines[i].ReservedQuantity, o.Lines[i].DeviceIDs = 0, nil
+		o.Lines[i].ReservedQuantity, o.Lines[i].DeviceIDs = 0, []int64{}
 	}
 	return nil
 }

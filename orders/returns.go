@@ -14,6 +14,7 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/inventory"
+	"gorm.io/gorm/clause"
 )
 
 // NewReturn is the body of POST /returns.
@@ -68,7 +69,8 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 		fe.Add("pickup", "is required")
 	} else if err := validate.Struct(in.Pickup); err != nil {
 		for _, f := range err.(*apperr.Error).Fields {
-			fe.Add("pickup."+f.Field, "%s", f.Message)
+			f.Field = "pickup." + f.Field // keeps the rule code, so pages can translate it
+			fe = append(fe, f)
 		}
 	}
 	if len(in.DeviceIDs) == 0 {
@@ -221,6 +223,10 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 		if err != nil {
 			return err
 		}
+		// Serialise receipts of one return, so two scans at once cannot both book a device.
+		if err := lockReturn(ctx, id); err != nil {
+			return err
+		}
 		var rds []ReturnDevice
 		if err := db.Conn(ctx).Where("return_id = ?", id).Order("device_id").Find(&rds).Error; err != nil {
 			return err
@@ -258,6 +264,9 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 		out.Status = ReturnReceived
 		if len(out.Missing) > 0 {
 			out.Status = ReturnPartial
+			if len(out.Missing) == len(rds) {
+				out.Status = ReturnRequested // nothing has arrived yet
+			}
 		}
 		upd := map[string]any{"status": out.Status}
 		if out.Status == ReturnReceived {
@@ -272,4 +281,13 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 		return nil, err
 	}
 	return out, nil
+}
+
+func lockReturn(ctx context.Context, id int64) error {
+	q := db.Conn(ctx)
+	if db.DialectOf(q) != db.Postgres {
+		return nil
+	}
+	var got int64
+	return q.Table("returns").Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Pluck("id", &got).Error
 }

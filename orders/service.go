@@ -152,7 +152,8 @@ func (s *Service) checkOrder(ctx context.Context, in *NewOrder) ([]NewLine, erro
 		fe.Add("delivery", "is required")
 	} else if err := validate.Struct(in.Delivery); err != nil {
 		for _, f := range err.(*apperr.Error).Fields {
-			fe.Add("delivery."+f.Field, "%s", f.Message)
+			f.Field = "delivery." + f.Field // keeps the rule code, so pages can translate it
+			fe = append(fe, f)
 		}
 	}
 	var lines []NewLine
@@ -258,7 +259,7 @@ func (s *Service) insertOrder(ctx context.Context, p auth.Principal, in NewOrder
 	}
 	o.Lines = make([]Line, len(lines))
 	for i, l := range lines {
-		o.Lines[i] = Line{OrderID: o.ID, ProductID: l.ProductID, Quantity: l.Quantity}
+		o.Lines[i] = Line{OrderID: o.ID, ProductID: l.ProductID, Quantity: l.Quantity, DeviceIDs: []int64{}}
 	}
 	if err := conn.Omit("DeviceIDs").Create(&o.Lines).Error; err != nil {
 		return nil, fmt.Errorf("create order lines: %w", err)

@@ -166,6 +166,9 @@ func (s *Server) mountAPI() {
 	s.mountAuthAPI()
 	s.mountContractsAPI()
 	s.mountInventoryAPI()
+	s.mountOrdersAPI()
+	s.mountImportAPI()
+	s.mountInventoryMoreAPI()
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(apiBase, func(c *fiber.Ctx) error {
 		return apperr.NotFound("no such endpoint: %s %s", c.Method(), c.Path())

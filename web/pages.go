@@ -159,7 +159,8 @@ func (p *pages) viewFor(c *fiber.Ctx, title string, data any) view {
 	}
 	if f := c.Cookies(flashCookie); f != "" {
 		v.Flash = l.T(f)
-		c.ClearCookie(flashCookie)
+		// Expire it on the path it was set on, or deeper pages keep showing it.
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax", Expires: time.Unix(0, 0)})
 	}
 	return v
 }
@@ -171,6 +172,38 @@ func navFor(l Lang, p auth.Principal, path string) []navItem {
 	} else if p.MemberID != nil {
 		items = append(items, navItem{Href: fmt.Sprintf("/members/%d", *p.MemberID), Label: l.T("nav.my_member")})
 	}
+	switch {
+	case p.Role == auth.RoleMember:
+		items = append(items,
+			navItem{Href: "/orders/new", Label: l.T("ord.nav.new")},
+			navItem{Href: "/orders", Label: l.T("ord.nav.mine")},
+			navItem{Href: "/returns/new", Label: l.T("ord.nav.pickup")})
+	case p.IsStaff():
+		items = append(items, navItem{Href: "/orders", Label: l.T("ord.nav.orders")})
+		if p.Role == auth.RoleLogistics || p.Role == auth.RoleAdmin {
+			items = append(items,
+				navItem{Href: "/picklists", Label: l.T("ord.nav.picklists")},
+				navItem{Href: "/shipments", Label: l.T("ord.nav.shipments")},
+				navItem{Href: "/returns", Label: l.T("ord.nav.returns")})
+		}
+	}
+	switch {
+	case p.IsStaff():
+		items = append(items,
+			navItem{Href: "/devices", Label: l.T("inv.nav.devices")},
+			navItem{Href: "/stock", Label: l.T("inv.nav.stock")})
+		if p.Role == auth.RoleLogistics {
+			items = append(items, navItem{Href: "/receipts/new", Label: l.T("inv.nav.receiving")})
+		}
+		if p.Role == auth.RoleLogistics || p.Role == auth.RoleAdmin {
+			items = append(items,
+				navItem{Href: "/kits", Label: l.T("inv.nav.kits")},
+				navItem{Href: "/stocktakes", Label: l.T("inv.nav.stocktakes")},
+				navItem{Href: "/recalls", Label: l.T("inv.nav.recalls")})
+		}
+	case p.Role == auth.RoleMember:
+		items = append(items, navItem{Href: "/devices", Label: l.T("inv.nav.my_devices")})
+	}
 	items = append(items, navItem{Href: "/schemes", Label: l.T("nav.schemes")})
 	if p.Role == auth.RoleAdmin {
 		items = append(items,
@@ -179,9 +212,17 @@ func navFor(l Lang, p auth.Principal, path string) []navItem {
 			navItem{Href: "/audit", Label: l.T("nav.audit")},
 			navItem{Href: "/admin/jobs/", Label: l.T("nav.jobs")})
 	}
-	for i := range items {
-		h := items[i].Href
-		items[i].Active = path == h || (h != "/" && strings.HasPrefix(path, h))
+	// Only the item that matches the path best is current: /orders/new is "Order a
+	// kit", not also "My orders".
+	best := -1
+	for i, it := range items {
+		h := it.Href
+		if (path == h || (h != "/" && strings.HasPrefix(path, strings.TrimSuffix(h, "/")+"/"))) && (best < 0 || len(h) > len(items[best].Href)) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		items[best].Active = true
 	}
 	return items
 }
@@ -220,6 +261,8 @@ func (s *Server) mountPages() {
 	ui.Post("/logout", s.logoutSubmit)
 	ui.Get("/", s.requirePage(anyUser), s.dashboardPage)
 	s.mountContractsPages(ui)
+	s.mountInventoryPages(ui)
+	s.mountOrdersPages(ui)
 	s.mountAdminPages(ui)
 }
 
