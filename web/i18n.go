@@ -134,6 +134,8 @@ func init() {
 		"dash.users":                {"Brugere", "Users"},
 		"dash.participations":       {"Aktive tilslutninger", "Active participations"},
 		"dash.shortcuts":            {"Genveje", "Shortcuts"},
+		"dash.notices":              {"Notifikationer", "Notifications"},
+		"dash.notice_reorder":       {"%s er under genbestillingsniveau (%d af %d)", "%s is below its reorder level (%d of %d)"},
 		"dash.your_member":          {"Du arbejder for %s.", "You work for %s."},
 		"common.save":               {"Gem", "Save"},
 		"common.cancel":             {"Annuller", "Cancel"},

@@ -7,6 +7,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/inventory"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -53,6 +54,8 @@ func (s *Server) logoutSubmit(c *fiber.Ctx) error {
 }
 
 type dashboardView struct {
+	Reorder        []inventory.StockLevel
+	Notices        []inventory.ReorderNotice
 	Name           string
 	MemberName     string
 	Members        int64
@@ -82,6 +85,8 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		conn.Table("schemes").Count(&v.Schemes)
 		conn.Table("users").Count(&v.Users)
 		conn.Table("participations").Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", today, today).Count(&v.Participations)
+		v.Reorder = s.reorderWarnings(c)
+		v.Notices, _ = s.Inventory.ReorderNotices(ctx, 5)
 	}
 	return s.pages.render(c, "dashboard", "nav.dashboard", v)
 }

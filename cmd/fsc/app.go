@@ -101,6 +101,8 @@ func (a *app) newWorker() *jobs.Worker {
 	// Stock can also come back without a task (a crash before the outbox existed, a
 	// manual fix in the database): sweep backorders now and then regardless.
 	w.Every("@every 5m", orders.TypeFillBackorders, 4*time.Minute)
+	mux.HandleFunc(inventory.TypeReorderCheck, a.inventory.HandleReorderCheck)
+	w.Every("0 5 * * *", inventory.TypeReorderCheck, time.Hour) // early morning, before the warehouse opens
 	return w
 }
 
