@@ -24,7 +24,9 @@ type route struct {
 	Status int      // success status, 200 if zero
 	Query  []string // documented query parameters
 	// Raw marks an endpoint whose body is not JSON (multipart, signed webhook).
-	Raw     bool
+	Raw bool
+	// Form lists the fields of a multipart/form-data body, for the document.
+	Form    []string
 	Handler fiber.Handler
 }
 

@@ -33,7 +33,7 @@ type importQueued struct {
 func (s *Server) mountImportAPI() {
 	s.handle(route{Method: "POST", Path: "/devices/import",
 		Summary: "Receive devices from a .csv or .xlsx file (multipart: file with columns sku,serial; location_id): like a receipt, all or nothing, every bad row named rows[N].sku or rows[N].serial by its row in the file; 201 when done, 202 with import_id when queued (over 10000 rows)",
-		Roles:   logistics, Raw: true, Resp: importAnswer{}, Status: 201, Handler: s.apiImportDevices})
+		Roles:   logistics, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: s.apiImportDevices})
 	s.handle(route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
 		Roles: staff, Resp: inventory.Import{}, Handler: s.apiGetImport})
 	s.handle(route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",

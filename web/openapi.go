@@ -68,6 +68,17 @@ func operation(r *route) map[string]any {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Body), 0)}}}
 	}
+	if len(r.Form) > 0 {
+		props := map[string]any{}
+		for _, f := range r.Form {
+			props[f] = map[string]any{"type": "string"}
+			if f == "file" {
+				props[f] = map[string]any{"type": "string", "format": "binary"}
+			}
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "properties": props, "required": r.Form}}}}
+	}
 	ok := map[string]any{"description": "success"}
 	if r.Resp != nil {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Resp), 0)}}
