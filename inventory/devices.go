@@ -286,13 +286,8 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 	} else if err != nil {
 		return nil, err
 	}
-	switch {
-	case in.CitizenRef == "":
-		fe.Add("citizen_ref", "is required")
-	case validate.LooksLikeCPR(in.CitizenRef):
-		fe.Add("citizen_ref", "looks like a CPR number; use a reference that does not identify the citizen")
-	case len(in.CitizenRef) > 64:
-		fe.Add("citizen_ref", "must be at most 64 characters")
+	if msg := validate.CitizenRef(in.CitizenRef); msg != "" {
+		fe.Add("citizen_ref", "%s", msg)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

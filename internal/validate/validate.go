@@ -156,3 +156,18 @@ var postcodeRE = regexp.MustCompile(`^[1-9][0-9]{3}$`)
 
 // DanishPostcode reports whether s is a four-digit Danish postcode (1000–9999).
 func DanishPostcode(s string) bool { return postcodeRE.MatchString(s) }
+
+// CitizenRef checks a citizen reference chosen by a municipality: required, at most 64
+// characters, and never anything that looks like a CPR number. It returns the problem,
+// or "" when the reference is fine.
+func CitizenRef(ref string) string {
+	switch {
+	case ref == "":
+		return "is required"
+	case LooksLikeCPR(ref):
+		return "looks like a CPR number; use a reference that does not identify the citizen"
+	case len(ref) > 64:
+		return "must be at most 64 characters"
+	}
+	return ""
+}
