@@ -39,9 +39,13 @@ type HTTPCarrier struct {
 	Client  *http.Client
 }
 
-// NewHTTPCarrier returns a carrier at baseURL with a 15-second time-out per call.
+// NewHTTPCarrier returns a carrier at baseURL with a 15-second time-out per call. Its
+// connections are kept for reuse by every worker goroutine (the default transport keeps
+// two per host, so a busy worker would open and close one per booking).
 func NewHTTPCarrier(baseURL string) *HTTPCarrier {
-	return &HTTPCarrier{BaseURL: strings.TrimRight(baseURL, "/"), Client: &http.Client{Timeout: 15 * time.Second}}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &HTTPCarrier{BaseURL: strings.TrimRight(baseURL, "/"), Client: &http.Client{Timeout: 15 * time.Second, Transport: tr}}
 }
 
 // Name is "http".

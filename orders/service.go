@@ -69,17 +69,20 @@ func (s *Service) Place(ctx context.Context, in NewOrder, idemKey string, body [
 		if err != nil {
 			return err
 		}
-		if err := s.reserve(ctx, o); err != nil {
-			return err
-		}
-		if err := saveStatus(ctx, o); err != nil {
-			return err
-		}
+		// The key goes in before the reservation: a racing retry with the same key
+		// fails here, before it locks any stock, and the reservation's locks (held until
+		// commit) are not kept any longer for it.
 		if idemKey != "" {
 			if err := db.Conn(ctx).Table("idempotency_keys").Create(map[string]any{"scope": scope, "key": idemKey,
 				"request_hash": hash, "entity": "order", "entity_id": o.ID, "created_at": time.Now().UTC()}).Error; err != nil {
 				return fmt.Errorf("store idempotency key: %w", err)
 			}
+		}
+		if err := s.reserve(ctx, o); err != nil {
+			return err
+		}
+		if err := saveStatus(ctx, o); err != nil { // with the number insertOrder gave it
+			return err
 		}
 		out = o
 		return audit.Record(ctx, "place", "order", o.ID, nil, o)
@@ -253,10 +256,9 @@ func (s *Service) insertOrder(ctx context.Context, p auth.Principal, in NewOrder
 	if err := conn.Omit("Lines").Create(o).Error; err != nil {
 		return nil, fmt.Errorf("create order: %w", err)
 	}
+	// The number derives from the id; saveStatus writes it at the end of the
+	// transaction, so no one ever sees the placeholder.
 	o.Number = fmt.Sprintf("O-%06d", o.ID)
-	if err := conn.Model(o).Update("number", o.Number).Error; err != nil {
-		return nil, fmt.Errorf("number order: %w", err)
-	}
 	o.Lines = make([]Line, len(lines))
 	for i, l := range lines {
 		o.Lines[i] = Line{OrderID: o.ID, ProductID: l.ProductID, Quantity: l.Quantity, DeviceIDs: []int64{}}
@@ -267,10 +269,11 @@ func (s *Service) insertOrder(ctx context.Context, p auth.Principal, in NewOrder
 	return o, nil
 }
 
+// saveStatus writes the status, shipment and number of o.
 func saveStatus(ctx context.Context, o *Order) error {
 	o.UpdatedAt = time.Now().UTC()
-	if err := db.Conn(ctx).Model(&Order{}).Where("id = ?", o.ID).
-		Updates(map[string]any{"status": o.Status, "shipment_id": o.ShipmentID, "updated_at": o.UpdatedAt}).Error; err != nil {
+	if err := db.Conn(ctx).Model(&Order{}).Where("id = ?", o.ID).Updates(map[string]any{
+		"status": o.Status, "shipment_id": o.ShipmentID, "number": o.Number, "updated_at": o.UpdatedAt}).Error; err != nil {
 		return fmt.Errorf("save order %d: %w", o.ID, err)
 	}
 	return nil
