@@ -271,8 +271,8 @@ func insertReceipt(ctx context.Context, actor string, in NewReceipt, products ma
 		if len(l.Serials) == 0 {
 			m := Movement{At: now, ProductID: l.ProductID, LocationID: in.LocationID, Kind: MoveReceived,
 				DeltaOnHand: rl.Quantity, ReceiptID: &r.ID, Actor: actor}
-			if err := conn.Create(&m).Error; err != nil {
-				return nil, fmt.Errorf("ledger: %w", err)
+			if err := recordMovement(ctx, &m); err != nil {
+				return nil, err
 			}
 			r.Lines = append(r.Lines, rl)
 			continue

@@ -12,7 +12,7 @@ import (
 //
 // For devices: on hand = available + reserved at the location (recalled ones included),
 // available = available and not recalled, deployed = at citizens, shipped from the
-// location. For consumables the figures are sums over the ledger.
+// location. For consumables they are the balances the ledger keeps.
 type StockLevel struct {
 	ProductID    int64  `json:"product_id"`
 	SKU          string `json:"sku"`
@@ -39,8 +39,8 @@ func (s *Service) Stock(ctx context.Context, locationID int64) ([]StockLevel, er
 		SUM(CASE WHEN state = 'reserved' THEN 1 ELSE 0 END) AS reserved,
 		SUM(CASE WHEN state = 'available' AND NOT recalled THEN 1 ELSE 0 END) AS available,
 		SUM(CASE WHEN state = 'deployed' THEN 1 ELSE 0 END) AS deployed`).Group("product_id")
-	moves := conn.Table("stock_movements").Select(`product_id,
-		SUM(delta_on_hand) AS on_hand, SUM(delta_reserved) AS reserved`).Group("product_id")
+	moves := conn.Table("stock_balances").Select(`product_id,
+		SUM(on_hand) AS on_hand, SUM(reserved) AS reserved`).Group("product_id")
 	if locationID != 0 {
 		devs = devs.Where("location_id = ?", locationID)
 		moves = moves.Where("location_id = ?", locationID)

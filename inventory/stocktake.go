@@ -594,7 +594,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		mv := Movement{At: now, ProductID: m.ProductID, LocationID: st.LocationID, Kind: MoveAdjusted,
 			DeltaOnHand: m.Difference, StocktakeID: &st.ID, Actor: actor,
 			Note: truncate(fmt.Sprintf("stocktake %d: counted %d, booked %d: %s", st.ID, m.Counted, m.Booked, reason), 500)}
-		if err := db.Conn(ctx).Create(&mv).Error; err != nil {
+		if err := recordMovement(ctx, &mv); err != nil {
 			return nil, fmt.Errorf("stocktake %d: adjust product %d: %w", st.ID, m.ProductID, err)
 		}
 		if m.Difference > 0 {

@@ -168,7 +168,7 @@ func (s *Service) heldDevices(ctx context.Context, orderID int64) ([]int64, erro
 
 func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
 	var rs []Reservation
-	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Find(&rs).Error; err != nil {
+	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
 		return fmt.Errorf("consumables of order %d: %w", orderID, err)
 	}
 	for _, r := range rs {
@@ -184,7 +184,7 @@ func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
 // hold them, so that a new shipment or a cancellation books them once.
 func (s *Service) unshipConsumables(ctx context.Context, orderID int64) error {
 	var rs []Reservation
-	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Find(&rs).Error; err != nil {
+	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
 		return fmt.Errorf("consumables of order %d: %w", orderID, err)
 	}
 	for _, r := range rs {

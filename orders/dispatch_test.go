@@ -681,9 +681,10 @@ func TestRacingKitOrders(t *testing.T) {
 			t.Fatalf("strips = %+v, want %d on hand, all reserved", l, 2*n)
 		}
 	}
+	assertBalancesMatchLedger(t, f.ctx)
 }
 
-// Orders by lines name two consumables in opposite orders: each locks the ledgers of
+// Orders by lines name two consumables in opposite orders: each locks the balances of
 // both, always in the same order, so none deadlocks and every unit is counted.
 func TestRacingOrdersOfTwoConsumables(t *testing.T) {
 	f := setup(t)
@@ -728,6 +729,7 @@ func TestRacingOrdersOfTwoConsumables(t *testing.T) {
 			t.Fatalf("%s = %+v, want %d on hand, all reserved", l.SKU, l, n)
 		}
 	}
+	assertBalancesMatchLedger(t, f.ctx)
 }
 
 // ---------------------------------------------------------------------------

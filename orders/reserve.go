@@ -16,10 +16,10 @@ import (
 // first, locked so racing orders never share one), or consumable quantities from the
 // ledger. It sets o.Status to reserved when every line is full, else backordered.
 //
-// Devices come first and consumables last, by product id: a consumable's ledger is
-// serialised by a lock on its product row held until commit, so taking it late keeps
-// racing orders waiting for as short a time as possible, and taking several in one
-// order keeps two orders from locking them in opposite orders (a deadlock).
+// Devices come first and consumables last, by product id: taking a consumable locks
+// its stock balance row until commit, so taking it late keeps racing orders waiting
+// for as short a time as possible, and taking several in one order keeps two orders
+// from locking them in opposite orders (a deadlock).
 func (s *Service) reserve(ctx context.Context, o *Order) error {
 	type open struct {
 		line *Line
@@ -110,7 +110,8 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 // stock, and closes its reservations.
 func (s *Service) release(ctx context.Context, o *Order, reason string) error {
 	var rs []Reservation
-	if err := db.Conn(ctx).Where("order_id = ? AND released_at IS NULL", o.ID).Find(&rs).Error; err != nil {
+	// Balance rows are touched in product and location order, as reserve takes them.
+	if err := db.Conn(ctx).Where("order_id = ? AND released_at IS NULL", o.ID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
 		return fmt.Errorf("load reservations of order %d: %w", o.ID, err)
 	}
 	var devices []int64

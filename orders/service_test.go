@@ -201,6 +201,7 @@ func TestKitOrderReservesSubstitutesAndConsumables(t *testing.T) {
 	if o2.Status != orders.Reserved {
 		t.Fatalf("backorder not reserved: %+v", o2)
 	}
+	assertBalancesMatchLedger(t, f.ctx)
 	var outbox int64
 	db.Conn(f.ctx).Table("outbox").Where("type = ?", orders.TypeFillBackorders).Count(&outbox)
 	if outbox == 0 {
@@ -293,5 +294,24 @@ func TestIdempotencyKey(t *testing.T) {
 		if id != ids[0] {
 			t.Fatalf("racing retries made orders %v", ids)
 		}
+	}
+}
+
+// assertBalancesMatchLedger checks that every stock balance equals the sum of its
+// ledger, the invariant the reservation relies on.
+func assertBalancesMatchLedger(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var diff []struct {
+		ProductID, LocationID int64
+	}
+	err := db.Conn(ctx).Raw(`SELECT m.product_id, m.location_id FROM
+		(SELECT product_id, location_id, SUM(delta_on_hand) AS oh, SUM(delta_reserved) AS rs FROM stock_movements GROUP BY product_id, location_id) m
+		LEFT JOIN stock_balances b ON b.product_id = m.product_id AND b.location_id = m.location_id
+		WHERE b.product_id IS NULL OR b.on_hand <> m.oh OR b.reserved <> m.rs`).Scan(&diff).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diff) > 0 {
+		t.Fatalf("stock balances differ from the ledger at %v", diff)
 	}
 }
