@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -29,11 +30,36 @@ type Service struct {
 	Inventory *inventory.Service
 	Members   Members
 	Carrier   Carrier
+
+	placing chan struct{} // admission slots for reservation transactions
 }
 
 // NewService returns a Service that books with the manual carrier until Carrier is set.
 func NewService(inv *inventory.Service, m Members) *Service {
-	return &Service{Inventory: inv, Members: m, Carrier: ManualCarrier{}}
+	return &Service{Inventory: inv, Members: m, Carrier: ManualCarrier{},
+		placing: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
+}
+
+// admit waits for one of a few slots before a reservation transaction. Reservations of
+// the same products queue on each other's row locks; past a handful at once more of
+// them only add lock waits and context switches, so the rest wait here, in order,
+// holding no locks and no database connection.
+func (s *Service) admit(ctx context.Context) error {
+	if s.placing == nil {
+		return nil
+	}
+	select {
+	case s.placing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) leave() {
+	if s.placing != nil {
+		<-s.placing
+	}
 }
 
 var placers = []auth.Role{auth.RoleMember, auth.RoleLogistics, auth.RoleAdmin}
@@ -63,6 +89,10 @@ func (s *Service) Place(ctx context.Context, in NewOrder, idemKey string, body [
 	if err != nil {
 		return nil, err
 	}
+	if err := s.admit(ctx); err != nil {
+		return nil, err
+	}
+	defer s.leave()
 	var out *Order
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		o, err := s.insertOrder(ctx, p, in, lines)
