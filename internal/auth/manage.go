@@ -145,6 +145,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		out = u
 		return audit.Record(ctx, "update", "user", u.ID, before, u)
 	})
+	s.forget()
 	return out, err
 }
 
@@ -256,7 +257,7 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 	if _, err := Require(ctx, RoleAdmin); err != nil {
 		return err
 	}
-	return db.WithTx(ctx, func(ctx context.Context) error {
+	err := db.WithTx(ctx, func(ctx context.Context) error {
 		var t Token
 		err := db.Conn(ctx).Where("id = ? AND kind = ?", id, kindAPI).Take(&t).Error
 		if db.IsNotFound(err) {
@@ -273,6 +274,8 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 		}
 		return audit.Record(ctx, "revoke", "token", t.ID, before, t)
 	})
+	s.forget()
+	return err
 }
 
 // EnsureAdmin creates the first admin from email and password when no user exists yet.

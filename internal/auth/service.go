@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -39,11 +40,27 @@ type Service struct {
 	Limiter    *redis_rate.Limiter // nil disables login rate limiting
 	Limits     LoginLimits
 	SessionTTL time.Duration
+	// CacheTTL is how long a token's principal is reused without asking the database.
+	// This instance forgets tokens at once on logout, revocation or a user change;
+	// another instance may accept a revoked token for up to CacheTTL.
+	CacheTTL time.Duration
+
+	cache sync.Map // token hash → cachedPrincipal
 }
 
-// NewService returns a Service with default limits and an 12-hour session.
+type cachedPrincipal struct {
+	p      Principal
+	until  time.Time
+	expiry *time.Time
+}
+
+// forget drops every cached principal, after anything that may take rights away.
+func (s *Service) forget() { s.cache.Clear() }
+
+// NewService returns a Service with default limits, a 12-hour session and principals
+// cached for 5 seconds.
 func NewService(members MemberChecker, limiter *redis_rate.Limiter) *Service {
-	return &Service{Members: members, Limiter: limiter, Limits: DefaultLoginLimits, SessionTTL: 12 * time.Hour}
+	return &Service{Members: members, Limiter: limiter, Limits: DefaultLoginLimits, SessionTTL: 12 * time.Hour, CacheTTL: 5 * time.Second}
 }
 
 // Session is the answer to a successful login.
@@ -127,6 +144,15 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	if plain == "" {
 		return Principal{}, apperr.Unauthorized("authentication required")
 	}
+	hash := hashToken(plain)
+	now := time.Now().UTC()
+	if c, ok := s.cache.Load(hash); ok {
+		cp := c.(cachedPrincipal)
+		if now.Before(cp.until) && (cp.expiry == nil || now.Before(*cp.expiry)) {
+			return cp.p, nil
+		}
+		s.cache.Delete(hash)
+	}
 	var row struct {
 		Token
 		Email    *string
@@ -135,7 +161,7 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	err := db.Conn(ctx).Table("tokens").
 		Select("tokens.*, users.email AS email, users.disabled AS disabled").
 		Joins("LEFT JOIN users ON users.id = tokens.user_id").
-		Where("tokens.hash = ? AND tokens.revoked_at IS NULL", hashToken(plain)).
+		Where("tokens.hash = ? AND tokens.revoked_at IS NULL", hash).
 		Take(&row).Error
 	switch {
 	case db.IsNotFound(err):
@@ -143,7 +169,6 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	case err != nil:
 		return Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	now := time.Now().UTC()
 	if row.ExpiresAt != nil && !row.ExpiresAt.After(now) {
 		return Principal{}, apperr.Unauthorized("invalid or expired token")
 	}
@@ -159,11 +184,15 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Minute {
 		db.Conn(ctx).Model(&Token{}).Where("id = ?", row.ID).Update("last_used_at", now)
 	}
+	if s.CacheTTL > 0 {
+		s.cache.Store(hash, cachedPrincipal{p: p, until: now.Add(s.CacheTTL), expiry: row.ExpiresAt})
+	}
 	return p, nil
 }
 
 // Logout revokes the session token plain. Unknown tokens are ignored.
 func (s *Service) Logout(ctx context.Context, plain string) error {
+	s.cache.Delete(hashToken(plain))
 	now := time.Now().UTC()
 	err := db.Conn(ctx).Model(&Token{}).
 		Where("hash = ? AND kind = ? AND revoked_at IS NULL", hashToken(plain), kindSession).
