@@ -111,9 +111,8 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 			return err
 		}
 		if idemKey != "" {
-			if err := db.Conn(ctx).Table("idempotency_keys").Create(map[string]any{"scope": scope, "key": idemKey,
-				"request_hash": hash, "entity": "return", "entity_id": r.ID, "created_at": now}).Error; err != nil {
-				return fmt.Errorf("store idempotency key: %w", err)
+			if err := rememberKey(ctx, scope, idemKey, hash, "return", r.ID); err != nil {
+				return err
 			}
 		}
 		r.DeviceIDs = in.DeviceIDs
@@ -158,21 +157,11 @@ func (s *Service) checkReturnDevices(ctx context.Context, in NewReturn, fe *appe
 }
 
 func (s *Service) replayReturn(ctx context.Context, scope, key, hash string) (*Return, error) {
-	var row struct {
-		RequestHash string
-		EntityID    int64
+	id, err := seenKey(ctx, scope, key, "return", hash)
+	if id == 0 || err != nil {
+		return nil, err
 	}
-	err := db.Conn(ctx).Table("idempotency_keys").Where("scope = ? AND key = ? AND entity = ?", scope, key, "return").Take(&row).Error
-	if db.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("idempotency key: %w", err)
-	}
-	if row.RequestHash != hash {
-		return nil, apperr.Invalid(apperr.Field("Idempotency-Key", "was used before with a different request body"))
-	}
-	return s.GetReturn(ctx, row.EntityID)
+	return s.GetReturn(ctx, id)
 }
 
 // GetReturn returns return id with its devices; a member user gets NotFound for another

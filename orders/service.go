@@ -103,9 +103,8 @@ func (s *Service) Place(ctx context.Context, in NewOrder, idemKey string, body [
 		// fails here, before it locks any stock, and the reservation's locks (held until
 		// commit) are not kept any longer for it.
 		if idemKey != "" {
-			if err := db.Conn(ctx).Table("idempotency_keys").Create(map[string]any{"scope": scope, "key": idemKey,
-				"request_hash": hash, "entity": "order", "entity_id": o.ID, "created_at": time.Now().UTC()}).Error; err != nil {
-				return fmt.Errorf("store idempotency key: %w", err)
+			if err := rememberKey(ctx, scope, idemKey, hash, "order", o.ID); err != nil {
+				return err
 			}
 		}
 		if err := s.reserve(ctx, o); err != nil {
@@ -136,23 +135,44 @@ func bodyHash(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// replay answers a request whose Idempotency-Key was seen before.
+// replay answers a request whose Idempotency-Key was seen before with the order it made,
+// or nil when the key is new.
 func (s *Service) replay(ctx context.Context, scope, key, hash string) (*Order, error) {
+	id, err := seenKey(ctx, scope, key, "order", hash)
+	if id == 0 || err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// seenKey returns the id of what a request with this Idempotency-Key created (0 when the
+// key is new for the caller), and Invalid when the key came with another body.
+func seenKey(ctx context.Context, scope, key, entity, hash string) (int64, error) {
 	var row struct {
 		RequestHash string
 		EntityID    int64
 	}
-	err := db.Conn(ctx).Table("idempotency_keys").Where("scope = ? AND key = ? AND entity = ?", scope, key, "order").Take(&row).Error
+	err := db.Conn(ctx).Table("idempotency_keys").Where("scope = ? AND key = ? AND entity = ?", scope, key, entity).Take(&row).Error
 	if db.IsNotFound(err) {
-		return nil, nil
+		return 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("idempotency key: %w", err)
+		return 0, fmt.Errorf("idempotency key: %w", err)
 	}
 	if row.RequestHash != hash {
-		return nil, apperr.Invalid(apperr.Field("Idempotency-Key", "was used before with a different request body"))
+		return 0, apperr.Invalid(apperr.Field("Idempotency-Key", "was used before with a different request body"))
 	}
-	return s.Get(ctx, row.EntityID)
+	return row.EntityID, nil
+}
+
+// rememberKey records in the caller's transaction what a request with this
+// Idempotency-Key created.
+func rememberKey(ctx context.Context, scope, key, hash, entity string, id int64) error {
+	if err := db.Conn(ctx).Table("idempotency_keys").Create(map[string]any{"scope": scope, "key": key,
+		"request_hash": hash, "entity": entity, "entity_id": id, "created_at": time.Now().UTC()}).Error; err != nil {
+		return fmt.Errorf("store idempotency key: %w", err)
+	}
+	return nil
 }
 
 // checkOrder validates in and returns the lines to order (a kit's components or the
@@ -170,13 +190,8 @@ func (s *Service) checkOrder(ctx context.Context, in *NewOrder) ([]NewLine, erro
 	} else if err != nil {
 		return nil, err
 	}
-	switch {
-	case in.CitizenRef == "":
-		fe.Add("citizen_ref", "is required")
-	case validate.LooksLikeCPR(in.CitizenRef):
-		fe.Add("citizen_ref", "looks like a CPR number; use a reference that does not identify the citizen")
-	case len(in.CitizenRef) > 64:
-		fe.Add("citizen_ref", "must be at most 64 characters")
+	if msg := validate.CitizenRef(in.CitizenRef); msg != "" {
+		fe.Add("citizen_ref", "%s", msg)
 	}
 	if len(in.Note) > 2000 {
 		fe.Add("note", "must be at most 2000 characters")
