@@ -7,7 +7,6 @@ import (
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/db"
-	"gorm.io/gorm/clause"
 )
 
 func insertMember(ctx context.Context, m *Member) error {
@@ -57,8 +56,8 @@ func listMembers(ctx context.Context, f MemberFilter) ([]Member, int64, error) {
 
 func findScheme(ctx context.Context, id int64, lock bool) (*Scheme, error) {
 	q := db.Conn(ctx)
-	if lock && db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock {
+		q = db.ForUpdate(q)
 	}
 	var sc Scheme
 	err := q.Take(&sc, id).Error

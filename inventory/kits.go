@@ -12,7 +12,6 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/validate"
-	"gorm.io/gorm/clause"
 )
 
 // NewKit is the input to CreateKit and UpdateKit.
@@ -279,8 +278,8 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 
 func findKit(ctx context.Context, id int64, lock bool) (*Kit, error) {
 	q := db.Conn(ctx)
-	if lock && db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock {
+		q = db.ForUpdate(q)
 	}
 	var k Kit
 	err := q.Take(&k, id).Error

@@ -158,9 +158,7 @@ func PickDevices(ctx context.Context, productIDs []int64, n int) ([]int64, error
 		q := db.Conn(ctx).Table("devices").
 			Where("product_id = ? AND state = ? AND NOT recalled", pid, Available).
 			Order("received_at, id").Limit(n - len(out))
-		if db.DialectOf(q) == db.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
+		q = db.Locking(q, clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		var ids []int64
 		if err := q.Pluck("id", &ids).Error; err != nil {
 			return nil, fmt.Errorf("pick devices of product %d: %w", pid, err)

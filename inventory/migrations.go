@@ -123,17 +123,12 @@ func migrateCore(tx *gorm.DB) error {
 		Product   *product `gorm:"constraint:OnDelete:RESTRICT"`
 		Quantity  int64    `gorm:"not null;check:chk_kit_qty,quantity > 0"`
 	}
-	for _, t := range []struct {
-		name  string
-		model any
-	}{
-		{"products", &product{}}, {"locations", &location{}}, {"receipts", &receipt{}}, {"devices", &device{}},
-		{"device_events", &deviceEvent{}}, {"receipt_lines", &receiptLine{}}, {"stock_movements", &stockMovement{}},
-		{"kits", &kit{}}, {"kit_components", &kitComponent{}},
-	} {
-		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-			return err
-		}
+	if err := db.CreateTables(tx,
+		db.Table{Name: "products", Model: &product{}}, db.Table{Name: "locations", Model: &location{}}, db.Table{Name: "receipts", Model: &receipt{}}, db.Table{Name: "devices", Model: &device{}},
+		db.Table{Name: "device_events", Model: &deviceEvent{}}, db.Table{Name: "receipt_lines", Model: &receiptLine{}}, db.Table{Name: "stock_movements", Model: &stockMovement{}},
+		db.Table{Name: "kits", Model: &kit{}}, db.Table{Name: "kit_components", Model: &kitComponent{}},
+	); err != nil {
+		return err
 	}
 	// Keyset pagination of filtered device lists walks (filter…, id).
 	for _, idx := range []string{

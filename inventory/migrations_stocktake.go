@@ -57,15 +57,10 @@ func migrateStocktakesRecalls(tx *gorm.DB) error {
 		CreatedAt time.Time `gorm:"not null"`
 		CreatedBy string    `gorm:"not null"`
 	}
-	for _, t := range []struct {
-		name  string
-		model any
-	}{
-		{"stocktakes", &stocktake{}}, {"stocktake_counts", &stocktakeCount{}}, {"recalls", &recall{}},
-	} {
-		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-			return err
-		}
+	if err := db.CreateTables(tx,
+		db.Table{Name: "stocktakes", Model: &stocktake{}}, db.Table{Name: "stocktake_counts", Model: &stocktakeCount{}}, db.Table{Name: "recalls", Model: &recall{}},
+	); err != nil {
+		return err
 	}
 	for _, idx := range []string{
 		// One open stocktake per location at a time (a partial index: both dialects).

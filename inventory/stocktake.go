@@ -12,7 +12,6 @@ import (
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
-	"gorm.io/gorm/clause"
 )
 
 // Stocktake statuses.
@@ -607,8 +606,8 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 
 func findStocktake(ctx context.Context, id int64, lock bool) (*Stocktake, error) {
 	q := db.Conn(ctx)
-	if lock && db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock {
+		q = db.ForUpdate(q)
 	}
 	var st Stocktake
 	err := q.Take(&st, id).Error

@@ -39,8 +39,8 @@ const deviceColumns = "devices.*, products.sku AS sku"
 // rest of the transaction.
 func findDevice(ctx context.Context, id int64, lock bool) (*Device, error) {
 	q := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id")
-	if lock && db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "devices"}})
+	if lock {
+		q = db.Locking(q, clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "devices"}})
 	}
 	var d Device
 	err := q.Where("devices.id = ?", id).Take(&d).Error

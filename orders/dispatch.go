@@ -16,7 +16,6 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/hibiken/asynq"
-	"gorm.io/gorm/clause"
 )
 
 // TypeBookShipment is the task that books a shipment with the carrier.
@@ -248,12 +247,8 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 }
 
 func lockShipment(ctx context.Context, id int64) (*Shipment, error) {
-	q := db.Conn(ctx)
-	if db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var sh Shipment
-	err := q.Take(&sh, id).Error
+	err := db.ForUpdate(db.Conn(ctx)).Take(&sh, id).Error
 	if db.IsNotFound(err) {
 		return nil, apperr.NotFound("shipment %d not found", id)
 	}

@@ -81,12 +81,8 @@ func (s *Service) HandleCarrierEvent(ctx context.Context, e CarrierEvent) (bool,
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		// Lock the shipment first, as every other path that changes it does (then the
 		// order), so that racing events queue up instead of deadlocking.
-		q := db.Conn(ctx)
-		if db.DialectOf(q) == db.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
 		var sh Shipment
-		err := q.Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
+		err := db.ForUpdate(db.Conn(ctx)).Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
 		if db.IsNotFound(err) {
 			return apperr.NotFound("no shipment with tracking number %s", e.TrackingNumber)
 		}

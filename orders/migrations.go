@@ -78,16 +78,11 @@ func migrateOrders(tx *gorm.DB) error {
 		EntityID    int64  `gorm:"not null"`
 		CreatedAt   time.Time
 	}
-	for _, t := range []struct {
-		name  string
-		model any
-	}{
-		{"orders", &order{}}, {"order_lines", &orderLine{}}, {"order_reservations", &orderReservation{}},
-		{"idempotency_keys", &idempotencyKey{}},
-	} {
-		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-			return err
-		}
+	if err := db.CreateTables(tx,
+		db.Table{Name: "orders", Model: &order{}}, db.Table{Name: "order_lines", Model: &orderLine{}}, db.Table{Name: "order_reservations", Model: &orderReservation{}},
+		db.Table{Name: "idempotency_keys", Model: &idempotencyKey{}},
+	); err != nil {
+		return err
 	}
 	return tx.Exec("CREATE INDEX idx_orders_status_id ON orders (status, id)").Error
 }

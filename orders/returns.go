@@ -14,7 +14,6 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/inventory"
-	"gorm.io/gorm/clause"
 )
 
 // NewReturn is the body of POST /returns.
@@ -273,10 +272,6 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 }
 
 func lockReturn(ctx context.Context, id int64) error {
-	q := db.Conn(ctx)
-	if db.DialectOf(q) != db.Postgres {
-		return nil
-	}
 	var got int64
-	return q.Table("returns").Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Pluck("id", &got).Error
+	return db.ForUpdate(db.Conn(ctx).Table("returns")).Where("id = ?", id).Pluck("id", &got).Error
 }

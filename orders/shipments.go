@@ -151,16 +151,8 @@ func migrateShipments(tx *gorm.DB) error {
 		CreatedAt  time.Time  `gorm:"not null"`
 		ResolvedAt *time.Time `gorm:"index"`
 	}
-	for _, t := range []struct {
-		name  string
-		model any
-	}{
-		{"shipments", &shipment{}}, {"returns", &ret{}}, {"return_devices", &returnDevice{}},
-		{"carrier_events", &carrierEvent{}}, {"alerts", &alert{}},
-	} {
-		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.CreateTables(tx,
+		db.Table{Name: "shipments", Model: &shipment{}}, db.Table{Name: "returns", Model: &ret{}}, db.Table{Name: "return_devices", Model: &returnDevice{}},
+		db.Table{Name: "carrier_events", Model: &carrierEvent{}}, db.Table{Name: "alerts", Model: &alert{}},
+	)
 }

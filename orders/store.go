@@ -6,15 +6,14 @@ import (
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/db"
-	"gorm.io/gorm/clause"
 )
 
 // loadOrder reads order id with its lines and the devices reserved on them; lock takes
 // a row lock on PostgreSQL for the rest of the transaction.
 func loadOrder(ctx context.Context, id int64, lock bool) (*Order, error) {
 	q := db.Conn(ctx)
-	if lock && db.DialectOf(q) == db.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock {
+		q = db.ForUpdate(q)
 	}
 	var o Order
 	err := q.Omit("Lines").Take(&o, id).Error

@@ -16,6 +16,7 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -184,3 +185,15 @@ func IsUniqueViolation(err error) bool {
 
 // IsNotFound reports whether err is gorm's record-not-found.
 func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+// Locking adds the row lock l to q on PostgreSQL, held until the transaction ends.
+// SQLite gets none: its single writer already serialises transactions.
+func Locking(q *gorm.DB, l clause.Locking) *gorm.DB {
+	if DialectOf(q) != Postgres {
+		return q
+	}
+	return q.Clauses(l)
+}
+
+// ForUpdate is Locking with FOR UPDATE.
+func ForUpdate(q *gorm.DB) *gorm.DB { return Locking(q, clause.Locking{Strength: "UPDATE"}) }

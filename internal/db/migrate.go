@@ -90,3 +90,21 @@ func Pending(g *gorm.DB) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Table names a snapshot model for a migration step, so the step keeps creating the
+// same table whatever the live types become.
+type Table struct {
+	Name  string
+	Model any
+}
+
+// CreateTables creates each table in order (referenced tables first), stopping at the
+// first error.
+func CreateTables(tx *gorm.DB, tables ...Table) error {
+	for _, t := range tables {
+		if err := tx.Table(t.Name).Migrator().CreateTable(t.Model); err != nil {
+			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
