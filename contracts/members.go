@@ -10,7 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/civil"
+)
+
+// Field error codes of the contracts domain.
+var (
+	CodeOverlap     = apperr.NewCode("participation_overlap")      // from, to
+	CodeOverlapOpen = apperr.NewCode("participation_overlap_open") // from: open-ended
 )
 
 // Member kinds.

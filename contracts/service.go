@@ -121,10 +121,10 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, patch MemberPatch)
 		}
 		var fe apperr.Fields
 		if m.Name == "" {
-			fe.Add("name", "is required")
+			fe.Add("name", apperr.Required, "is required")
 		}
 		if m.Inhabitants65Plus > m.Inhabitants {
-			fe.Add("inhabitants_65_plus", "must not exceed inhabitants (%d)", m.Inhabitants)
+			fe.Add("inhabitants_65_plus", apperr.NotAbove, "must not exceed %s (%d)", "inhabitants", m.Inhabitants)
 		}
 		if err := fe.Err(); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Service) CreateScheme(ctx context.Context, in NewScheme) (*Scheme, erro
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(sc).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("code", "scheme code %q is already in use", sc.Code))
+				return apperr.Invalid(apperr.Field("code", apperr.Taken, "scheme code %q is already in use", sc.Code))
 			}
 			return fmt.Errorf("create scheme: %w", err)
 		}
@@ -219,13 +219,13 @@ func (s *Service) Join(ctx context.Context, schemeID int64, in NewParticipation)
 	}
 	var fe apperr.Fields
 	if in.MemberID <= 0 {
-		fe.Add("member_id", "is required")
+		fe.Add("member_id", apperr.Required, "is required")
 	}
 	if in.JoinedOn.IsZero() {
-		fe.Add("joined_on", "is required")
+		fe.Add("joined_on", apperr.Required, "is required")
 	}
 	if !in.LeftOn.IsZero() && !in.LeftOn.After(in.JoinedOn) {
-		fe.Add("left_on", "must be after joined_on")
+		fe.Add("left_on", apperr.NotAfter, "must be after %s", "joined_on")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (s *Service) Join(ctx context.Context, schemeID int64, in NewParticipation)
 		}
 		if err := s.MemberExists(ctx, in.MemberID); err != nil {
 			if apperr.Is(err, apperr.KindNotFound) {
-				return apperr.Invalid(apperr.Field("member_id", "no member with id %d", in.MemberID))
+				return apperr.Invalid(apperr.Field("member_id", apperr.Unknown, "no member with id %d", in.MemberID))
 			}
 			return err
 		}
@@ -280,7 +280,7 @@ func (s *Service) UpdateParticipation(ctx context.Context, schemeID, pid int64, 
 		before := pt
 		pt.LeftOn = patch.LeftOn
 		if !pt.LeftOn.IsZero() && !pt.LeftOn.After(pt.JoinedOn) {
-			return apperr.Invalid(apperr.Field("left_on", "must be after joined_on (%s)", pt.JoinedOn))
+			return apperr.Invalid(apperr.Field("left_on", apperr.NotAfter, "must be after %s (%s)", "joined_on", pt.JoinedOn))
 		}
 		if err := checkOverlap(ctx, &pt); err != nil {
 			return err

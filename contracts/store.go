@@ -12,7 +12,7 @@ import (
 func insertMember(ctx context.Context, m *Member) error {
 	if err := db.Conn(ctx).Create(m).Error; err != nil {
 		if db.IsUniqueViolation(err) {
-			return apperr.Invalid(apperr.Field("code", "member code %q is already in use", m.Code))
+			return apperr.Invalid(apperr.Field("code", apperr.Taken, "member code %q is already in use", m.Code))
 		}
 		return fmt.Errorf("create member: %w", err)
 	}
@@ -108,11 +108,10 @@ func checkOverlap(ctx context.Context, p *Participation) error {
 		return fmt.Errorf("check overlap: %w", err)
 	}
 	if other.ID != 0 {
-		end := "open"
-		if !other.LeftOn.IsZero() {
-			end = other.LeftOn.String()
+		if other.LeftOn.IsZero() {
+			return apperr.Invalid(apperr.Field("joined_on", CodeOverlapOpen, "overlaps the member's participation from %s on", other.JoinedOn))
 		}
-		return apperr.Invalid(apperr.Field("joined_on", "overlaps the member's participation from %s to %s", other.JoinedOn, end))
+		return apperr.Invalid(apperr.Field("joined_on", CodeOverlap, "overlaps the member's participation from %s to %s", other.JoinedOn, other.LeftOn))
 	}
 	return nil
 }

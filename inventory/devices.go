@@ -41,7 +41,7 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, in
 		return nil, 0, err
 	}
 	if f.State != "" && !f.State.Valid() {
-		return nil, 0, apperr.Invalid(apperr.Field("state", "must be one of %s", statesList()))
+		return nil, 0, apperr.Invalid(apperr.Field("state", apperr.OneOf, "must be one of %s", statesList()))
 	}
 	if !p.IsStaff() {
 		if p.MemberID == nil || (f.MemberID != 0 && f.MemberID != *p.MemberID) {
@@ -140,10 +140,10 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 	in.Reason = strings.TrimSpace(in.Reason)
 	var fe apperr.Fields
 	if in.Reason == "" {
-		fe.Add("reason", "is required")
+		fe.Add("reason", apperr.Required, "is required")
 	}
 	if !in.To.Valid() {
-		fe.Add("to", "must be one of %s", statesList())
+		fe.Add("to", apperr.OneOf, "must be one of %s", statesList())
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -280,14 +280,14 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 	in.CitizenRef = strings.TrimSpace(in.CitizenRef)
 	var fe apperr.Fields
 	if in.MemberID <= 0 {
-		fe.Add("member_id", "is required")
+		fe.Add("member_id", apperr.Required, "is required")
 	} else if err := s.Members.MemberExists(ctx, in.MemberID); apperr.Is(err, apperr.KindNotFound) {
-		fe.Add("member_id", "no member with id %d", in.MemberID)
+		fe.Add("member_id", apperr.Unknown, "no member with id %d", in.MemberID)
 	} else if err != nil {
 		return nil, err
 	}
-	if msg := validate.CitizenRef(in.CitizenRef); msg != "" {
-		fe.Add("citizen_ref", "%s", msg)
+	if p := validate.CitizenRef("citizen_ref", in.CitizenRef); p != nil {
+		fe = append(fe, *p)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

@@ -62,12 +62,12 @@ func (s *Service) ImportDevices(ctx context.Context, locationID int64, filename 
 // checkLocationField names location_id when it is not a location.
 func checkLocationField(ctx context.Context, id int64, fe *apperr.Fields) error {
 	if id <= 0 {
-		fe.Add("location_id", "is required")
+		fe.Add("location_id", apperr.Required, "is required")
 		return nil
 	}
 	_, err := findLocation(ctx, id)
 	if apperr.Is(err, apperr.KindNotFound) {
-		fe.Add("location_id", "no location with id %d", id)
+		fe.Add("location_id", apperr.Unknown, "no location with id %d", id)
 		return nil
 	}
 	return err
@@ -100,7 +100,7 @@ func readDeviceRows(r io.Reader, filename string) ([]deviceRow, error) {
 	var rows []deviceRow
 	err := ParseDevices(r, filename, func(row int, sku, serial string) error {
 		if len(rows) >= MaxImportRows {
-			return fileInvalid("holds more than %d devices; split it into several files", MaxImportRows)
+			return fileInvalid(CodeFileTooManyRows, "holds more than %d devices; split it into several files", MaxImportRows)
 		}
 		rows = append(rows, deviceRow{row, sku, serial})
 		return nil
@@ -109,7 +109,7 @@ func readDeviceRows(r io.Reader, filename string) ([]deviceRow, error) {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fileInvalid("lists no devices below the header row")
+		return nil, fileInvalid(CodeFileEmpty, "lists no devices below the header row")
 	}
 	return rows, nil
 }
@@ -140,11 +140,11 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 		pr := products[r.sku]
 		switch {
 		case r.sku == "":
-			fe.Add(rowField(r.row, "sku"), "is empty")
+			fe.Add(rowField(r.row, "sku"), apperr.Required, "is empty")
 		case pr == nil:
-			fe.Add(rowField(r.row, "sku"), "no product with SKU %q", truncate(r.sku, 70))
+			fe.Add(rowField(r.row, "sku"), apperr.Unknown, "no product with SKU %q", truncate(r.sku, 70))
 		case pr.Tracking == TrackQuantity:
-			fe.Add(rowField(r.row, "sku"), "product %s is counted by quantity; record it on a receipt with a quantity", pr.SKU)
+			fe.Add(rowField(r.row, "sku"), CodeTrackedByQuantity, "product %s is counted by quantity; record it on a receipt with a quantity", pr.SKU)
 		default:
 			i, ok := lineOf[pr.ID]
 			if !ok {
@@ -158,8 +158,8 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 			continue
 		}
 		// A row with a bad SKU still has its serial checked for form.
-		if msg := serialProblem(r.serial); msg != "" {
-			fe.Add(rowField(r.row, "serial"), "%s", msg)
+		if p := serialProblem(rowField(r.row, "serial"), r.serial); p != nil {
+			fe = append(fe, *p)
 		}
 	}
 	field := func(i, j int) string { return rowField(rowOf[i][j], "serial") }

@@ -93,9 +93,9 @@ func (s *Service) StartImport(ctx context.Context, locationID int64, filename st
 	}
 	switch {
 	case len(data) == 0:
-		fe.Add("file", "is empty")
+		fe.Add("file", apperr.Required, "is empty")
 	case len(data) > MaxImportBytes:
-		fe.Add("file", "is larger than %d MB", MaxImportBytes>>20)
+		fe.Add("file", apperr.TooLarge, "is larger than %d MB", MaxImportBytes>>20)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func countDeviceRows(data []byte, filename string) (int, error) {
 	n := 0
 	err := ParseDevices(bytes.NewReader(data), filename, func(int, string, string) error {
 		if n++; n > MaxImportRows {
-			return fileInvalid("holds more than %d devices; split it into several files", MaxImportRows)
+			return fileInvalid(CodeFileTooManyRows, "holds more than %d devices; split it into several files", MaxImportRows)
 		}
 		return nil
 	})
@@ -158,7 +158,7 @@ func countDeviceRows(data []byte, filename string) (int, error) {
 		return 0, err
 	}
 	if n == 0 {
-		return 0, fileInvalid("lists no devices below the header row")
+		return 0, fileInvalid(CodeFileEmpty, "lists no devices below the header row")
 	}
 	return n, nil
 }
@@ -335,7 +335,7 @@ func (s *Service) HandleImport(ctx context.Context, t *asynq.Task) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	if maxRetry, ok := asynq.GetMaxRetry(ctx); ok && retried >= maxRetry {
 		slog.Error("import failed for good", "import_id", imp.ID, "err", err)
-		if ferr := s.failImport(ctx, imp, apperr.Invalid(apperr.Field("file", "the import failed repeatedly on the server; upload the file again"))); ferr != nil {
+		if ferr := s.failImport(ctx, imp, apperr.Invalid(apperr.Field("file", CodeImportFailed, "the import failed repeatedly on the server; upload the file again"))); ferr != nil {
 			slog.Warn("mark import failed", "import_id", imp.ID, "err", ferr)
 		}
 	}

@@ -33,7 +33,7 @@ func ParseDevices(r io.Reader, filename string, fn func(row int, sku, serial str
 	case ".xlsx":
 		return parseXLSX(r, fn)
 	}
-	return fileInvalid("must be a .csv or .xlsx file; %q is neither", truncate(filename, 100))
+	return fileInvalid(CodeFileKind, "must be a .csv or .xlsx file; %q is neither", truncate(filename, 100))
 }
 
 // fileKind returns the lower-case extension of filename: ".csv", ".xlsx" or another.
@@ -45,8 +45,8 @@ func fileKind(filename string) string {
 	return strings.ToLower(strings.TrimSpace(filename[i:]))
 }
 
-func fileInvalid(format string, args ...any) error {
-	return apperr.Invalid(apperr.Field("file", format, args...))
+func fileInvalid(code apperr.Code, format string, args ...any) error {
+	return apperr.Invalid(apperr.Field("file", code, format, args...))
 }
 
 // columns locates sku and serial in a header row.
@@ -65,7 +65,7 @@ func headerColumns(row int, cells []string) (columns, error) {
 			continue
 		}
 		if *at >= 0 {
-			return c, fileInvalid("row %d: the header names column %s twice", row, strings.ToLower(strings.TrimSpace(h)))
+			return c, fileInvalid(CodeFileHeaderTwice, "row %d: the header names column %s twice", row, strings.ToLower(strings.TrimSpace(h)))
 		}
 		*at = i
 	}
@@ -79,7 +79,7 @@ func headerColumns(row int, cells []string) (columns, error) {
 		if len(found) > 10 {
 			found = append(found[:10], "…")
 		}
-		return c, fileInvalid("row %d must be the header naming the columns sku and serial; it has %s", row, strings.Join(found, ", "))
+		return c, fileInvalid(CodeFileHeader, "row %d must be the header naming the columns sku and serial; it has %s", row, strings.Join(found, ", "))
 	}
 	return c, nil
 }
@@ -125,9 +125,9 @@ func parseCSV(r io.Reader, fn func(row int, sku, serial string) error) error {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return fileInvalid("line %d: %v", pe.Line, pe.Err)
+				return fileInvalid(CodeFileRowUnreadable, "line %d: %v", pe.Line, pe.Err)
 			}
-			return fileInvalid("could not be read: %v", err)
+			return fileInvalid(CodeFileUnreadable, "could not be read: %v", err)
 		}
 		if blankRow(rec) {
 			continue
@@ -146,7 +146,7 @@ func parseCSV(r io.Reader, fn func(row int, sku, serial string) error) error {
 		}
 	}
 	if !header {
-		return fileInvalid("is empty; its first row must name the columns sku and serial")
+		return fileInvalid(CodeFileEmpty, "is empty; its first row must name the columns sku and serial")
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ var xlsxOptions = excelize.Options{UnzipSizeLimit: 200 << 20, RawCellValue: true
 func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err error) {
 	var f *excelize.File
 	if err := safely(func() (err error) { f, err = excelize.OpenReader(r, xlsxOptions); return err }); err != nil {
-		return fileInvalid("is not a readable Excel workbook (.xlsx): %v", err)
+		return fileInvalid(CodeNotXLSX, "is not a readable Excel workbook (.xlsx): %v", err)
 	}
 	defer f.Close()
 	var rows *excelize.Rows
@@ -193,7 +193,7 @@ func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err err
 		return err
 	})
 	if err != nil {
-		return fileInvalid("is not a readable Excel workbook (.xlsx): %v", err)
+		return fileInvalid(CodeNotXLSX, "is not a readable Excel workbook (.xlsx): %v", err)
 	}
 	defer rows.Close()
 	var col columns
@@ -210,7 +210,7 @@ func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err err
 			return err
 		})
 		if err != nil {
-			return fileInvalid("row %d could not be read: %v", row, err)
+			return fileInvalid(CodeFileRowUnreadable, "row %d could not be read: %v", row, err)
 		}
 		if !more {
 			break
@@ -231,7 +231,7 @@ func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err err
 		}
 	}
 	if !header {
-		return fileInvalid("is empty; its first row must name the columns sku and serial")
+		return fileInvalid(CodeFileEmpty, "is empty; its first row must name the columns sku and serial")
 	}
 	return nil
 }

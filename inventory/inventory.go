@@ -5,6 +5,34 @@ package inventory
 
 import (
 	"time"
+
+	"github.com/fsc/backoffice/internal/apperr"
+)
+
+// Field error codes of the inventory domain; the comment says what the Args are.
+var (
+	CodeSerialTaken       = apperr.NewCode("serial_taken")        // serial
+	CodeSerialTwice       = apperr.NewCode("serial_twice")        // serial, "receipt" or "file", the other field
+	CodeSerialMalformed   = apperr.NewCode("serial_malformed")    // serial
+	CodeSerialsRequired   = apperr.NewCode("serials_required")    // SKU
+	CodeNoSuchSerial      = apperr.NewCode("no_such_serial")      // SKU, serial
+	CodeTrackedBySerial   = apperr.NewCode("tracked_by_serial")   // SKU
+	CodeTrackedByQuantity = apperr.NewCode("tracked_by_quantity") // SKU
+	CodeListedTwice       = apperr.NewCode("listed_twice")        // product, the other field's index
+	CodeFixed             = apperr.NewCode("fixed")               // the value it keeps
+	CodeAlreadyRecalled   = apperr.NewCode("already_recalled")    // serial, recall id
+	CodeRangeOrder        = apperr.NewCode("range_order")         // the field it must not come before
+	CodeRangeRecalled     = apperr.NewCode("range_recalled")      // count, SKU, from, to
+	CodeRangeEmpty        = apperr.NewCode("range_empty")         // SKU, from, to
+	CodeFileKind          = apperr.NewCode("file_kind")           // file name
+	CodeFileHeader        = apperr.NewCode("file_header")         // row, the columns found
+	CodeFileHeaderTwice   = apperr.NewCode("file_header_twice")   // row, column
+	CodeFileUnreadable    = apperr.NewCode("file_unreadable")     // the parser's words (English)
+	CodeFileRowUnreadable = apperr.NewCode("file_row_unreadable") // row or line, the parser's words (English)
+	CodeNotXLSX           = apperr.NewCode("not_xlsx")            // the parser's words (English)
+	CodeFileEmpty         = apperr.NewCode("file_empty")          // no args
+	CodeFileTooManyRows   = apperr.NewCode("file_too_many_rows")  // max rows
+	CodeImportFailed      = apperr.NewCode("import_failed")       // no args
 )
 
 // Tracking says whether a product is counted one by one or by quantity.

@@ -52,7 +52,7 @@ func (s *Service) CreateKit(ctx context.Context, in NewKit) (*Kit, error) {
 		k = &Kit{Code: in.Code, Name: in.Name, SchemeID: in.SchemeID}
 		if err := db.Conn(ctx).Create(k).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("code", "kit code %q is already in use", k.Code))
+				return apperr.Invalid(apperr.Field("code", apperr.Taken, "kit code %q is already in use", k.Code))
 			}
 			return fmt.Errorf("create kit: %w", err)
 		}
@@ -89,10 +89,10 @@ func (s *Service) UpdateKit(ctx context.Context, id int64, in NewKit) (*Kit, err
 		}
 		var pre apperr.Fields
 		if in.Code != "" && in.Code != before.Code {
-			pre.Add("code", "the code of a kit does not change (it is %q)", before.Code)
+			pre.Add("code", CodeFixed, "the code of a kit does not change (it is %q)", before.Code)
 		}
 		if in.SchemeID != 0 && in.SchemeID != before.SchemeID {
-			pre.Add("scheme_id", "the scheme of a kit does not change (it is %d); create a new kit instead", before.SchemeID)
+			pre.Add("scheme_id", CodeFixed, "the scheme of a kit does not change (it is %d); create a new kit instead", before.SchemeID)
 		}
 		in.Code, in.SchemeID = before.Code, before.SchemeID
 		fe, err := checkKit(ctx, in, validate.Struct(in))
@@ -225,18 +225,18 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 		fe = append(fe, ae.Fields...)
 	}
 	if in.SchemeID <= 0 {
-		fe.Add("scheme_id", "is required")
+		fe.Add("scheme_id", apperr.Required, "is required")
 	} else {
 		var n int64
 		if err := db.Conn(ctx).Table("schemes").Where("id = ?", in.SchemeID).Count(&n).Error; err != nil {
 			return nil, fmt.Errorf("check scheme %d: %w", in.SchemeID, err)
 		}
 		if n == 0 {
-			fe.Add("scheme_id", "no scheme with id %d", in.SchemeID)
+			fe.Add("scheme_id", apperr.Unknown, "no scheme with id %d", in.SchemeID)
 		}
 	}
 	if len(in.Components) == 0 {
-		fe.Add("components", "at least one component is required")
+		fe.Add("components", apperr.Required, "at least one component is required")
 		return fe, nil
 	}
 	ids := make([]int64, len(in.Components))
@@ -256,21 +256,21 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 		at := fmt.Sprintf("components[%d]", i)
 		switch {
 		case c.ProductID <= 0:
-			fe.Add(at+".product_id", "is required")
+			fe.Add(at+".product_id", apperr.Required, "is required")
 		case !exists[c.ProductID]:
-			fe.Add(at+".product_id", "no product with id %d", c.ProductID)
+			fe.Add(at+".product_id", apperr.Unknown, "no product with id %d", c.ProductID)
 		default:
 			if j, dup := first[c.ProductID]; dup {
-				fe.Add(at+".product_id", "product %d is already components[%d]; give it once with the total quantity", c.ProductID, j)
+				fe.Add(at+".product_id", CodeListedTwice, "product %d is already components[%d]; give it once with the total quantity", c.ProductID, j)
 			} else {
 				first[c.ProductID] = i
 			}
 		}
 		switch {
 		case c.Quantity < 1:
-			fe.Add(at+".quantity", "must be at least 1")
+			fe.Add(at+".quantity", apperr.TooSmall, "must be at least %d", 1)
 		case c.Quantity > MaxKitQuantity:
-			fe.Add(at+".quantity", "must be at most %d", MaxKitQuantity)
+			fe.Add(at+".quantity", apperr.TooLarge, "must be at most %d", MaxKitQuantity)
 		}
 	}
 	return fe, nil

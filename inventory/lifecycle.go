@@ -84,7 +84,7 @@ func findMove(from, to State) (Move, bool) {
 // an illegal move.
 func CheckMove(from, to State, manual bool) error {
 	if !to.Valid() {
-		return apperr.Invalid(apperr.Field("to", "must be one of available, reserved, in_transit, deployed, returning, cleaning, repair, scrapped, lost"))
+		return apperr.Invalid(apperr.Field("to", apperr.OneOf, "must be one of %s", "available, reserved, in_transit, deployed, returning, cleaning, repair, scrapped, lost"))
 	}
 	m, ok := findMove(from, to)
 	switch {

@@ -116,46 +116,46 @@ func recallDevices(ctx context.Context, in *NewRecall) ([]int64, error) {
 	var fe apperr.Fields
 	var pr *Product
 	if in.ProductID <= 0 {
-		fe.Add("product_id", "is required")
+		fe.Add("product_id", apperr.Required, "is required")
 	} else if p, err := findProduct(ctx, in.ProductID); apperr.Is(err, apperr.KindNotFound) {
-		fe.Add("product_id", "no product with id %d", in.ProductID)
+		fe.Add("product_id", apperr.Unknown, "no product with id %d", in.ProductID)
 	} else if err != nil {
 		return nil, err
 	} else if p.Tracking != TrackSerial {
-		fe.Add("product_id", "product %s is counted by quantity; only serialised devices can be recalled", p.SKU)
+		fe.Add("product_id", CodeTrackedByQuantity, "product %s is counted by quantity; only serialised devices can be recalled", p.SKU)
 	} else {
 		pr = p
 	}
 	switch {
 	case in.VendorRef == "":
-		fe.Add("vendor_ref", "is required")
+		fe.Add("vendor_ref", apperr.Required, "is required")
 	case len(in.VendorRef) > 100:
-		fe.Add("vendor_ref", "must be at most 100 characters")
+		fe.Add("vendor_ref", apperr.TooLong, "must be at most %d characters", 100)
 	}
 	switch {
 	case in.Reason == "":
-		fe.Add("reason", "is required")
+		fe.Add("reason", apperr.Required, "is required")
 	case len(in.Reason) > 2000:
-		fe.Add("reason", "must be at most 2000 characters")
+		fe.Add("reason", apperr.TooLong, "must be at most %d characters", 2000)
 	}
 	byRange := in.SerialFrom != "" || in.SerialTo != ""
 	switch {
 	case len(in.Serials) > 0 && byRange:
-		fe.Add("serials", "give either a list of serials or serial_from and serial_to, not both")
+		fe.Add("serials", apperr.Either, "give either a list of serials or %s and serial_to, not both", "serial_from")
 	case len(in.Serials) == 0 && !byRange:
-		fe.Add("serials", "give a list of serials or serial_from and serial_to")
+		fe.Add("serials", apperr.EitherNone, "give a list of serials or %s and serial_to", "serial_from")
 	case len(in.Serials) > MaxReceiptSerials:
-		fe.Add("serials", "at most %d serials in one recall; use a range", MaxReceiptSerials)
+		fe.Add("serials", apperr.TooMany, "at most %d serials in one recall; use a range", MaxReceiptSerials)
 	case byRange && in.SerialFrom == "":
-		fe.Add("serial_from", "is required with serial_to")
+		fe.Add("serial_from", apperr.Required, "is required with serial_to")
 	case byRange && in.SerialTo == "":
-		fe.Add("serial_to", "is required with serial_from")
+		fe.Add("serial_to", apperr.Required, "is required with serial_from")
 	case byRange && in.SerialTo < in.SerialFrom:
-		fe.Add("serial_to", "must not come before serial_from")
+		fe.Add("serial_to", CodeRangeOrder, "must not come before %s", "serial_from")
 	}
 	for i, raw := range in.Serials {
 		if in.Serials[i] = strings.TrimSpace(raw); in.Serials[i] == "" {
-			fe.Add(fmt.Sprintf("serials[%d]", i), "is empty")
+			fe.Add(fmt.Sprintf("serials[%d]", i), apperr.Required, "is empty")
 		}
 	}
 	switch {
@@ -205,9 +205,9 @@ func recallList(ctx context.Context, pr *Product, list []string, fe *apperr.Fiel
 		switch {
 		case sn == "" || done[sn]:
 		case !ok:
-			fe.Add(fmt.Sprintf("serials[%d]", i), "no device of %s has serial %s", pr.SKU, sn)
+			fe.Add(fmt.Sprintf("serials[%d]", i), CodeNoSuchSerial, "no device of %s has serial %s", pr.SKU, sn)
 		case d.Recalled:
-			fe.Add(fmt.Sprintf("serials[%d]", i), "device %s is already recalled%s", sn, recallNo(d.RecallID))
+			fe.Add(fmt.Sprintf("serials[%d]", i), CodeAlreadyRecalled, "device %s is already recalled (recall %d)", sn, deref(d.RecallID))
 		default:
 			ids = append(ids, d.ID)
 		}
@@ -216,11 +216,11 @@ func recallList(ctx context.Context, pr *Product, list []string, fe *apperr.Fiel
 	return ids, nil
 }
 
-func recallNo(id *int64) string {
+func deref(id *int64) int64 {
 	if id == nil {
-		return ""
+		return 0
 	}
-	return fmt.Sprintf(" (recall %d)", *id)
+	return *id
 }
 
 // recallRange returns the devices of pr whose serial lies in [from, to], compared byte
@@ -247,9 +247,9 @@ func recallRange(ctx context.Context, pr *Product, from, to string) ([]int64, er
 	}
 	switch {
 	case len(ids) == 0 && already > 0:
-		return nil, apperr.Invalid(apperr.Field("serials", "all %d devices of %s from %s to %s are already recalled", already, pr.SKU, from, to))
+		return nil, apperr.Invalid(apperr.Field("serials", CodeRangeRecalled, "all %d devices of %s from %s to %s are already recalled", already, pr.SKU, from, to))
 	case len(ids) == 0:
-		return nil, apperr.Invalid(apperr.Field("serials", "no device of %s has a serial from %s to %s", pr.SKU, from, to))
+		return nil, apperr.Invalid(apperr.Field("serials", CodeRangeEmpty, "no device of %s has a serial from %s to %s", pr.SKU, from, to))
 	}
 	return ids, nil
 }

@@ -79,17 +79,17 @@ func (s *Service) CreateReceipt(ctx context.Context, in NewReceipt) (*Receipt, e
 func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*Product, error) {
 	var fe apperr.Fields
 	if in.LocationID <= 0 {
-		fe.Add("location_id", "is required")
+		fe.Add("location_id", apperr.Required, "is required")
 	} else if _, err := findLocation(ctx, in.LocationID); apperr.Is(err, apperr.KindNotFound) {
-		fe.Add("location_id", "no location with id %d", in.LocationID)
+		fe.Add("location_id", apperr.Unknown, "no location with id %d", in.LocationID)
 	} else if err != nil {
 		return nil, err
 	}
 	if len(in.Reference) > 200 {
-		fe.Add("reference", "must be at most 200 characters")
+		fe.Add("reference", apperr.TooLong, "must be at most %d characters", 200)
 	}
 	if len(in.Lines) == 0 {
-		fe.Add("lines", "at least one line is required")
+		fe.Add("lines", apperr.Required, "at least one line is required")
 	}
 	products, err := productsByID(ctx, in.Lines)
 	if err != nil {
@@ -103,37 +103,37 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 		pr := products[l.ProductID]
 		switch {
 		case l.ProductID <= 0:
-			fe.Add(at+".product_id", "is required")
+			fe.Add(at+".product_id", apperr.Required, "is required")
 			continue
 		case pr == nil:
-			fe.Add(at+".product_id", "no product with id %d", l.ProductID)
+			fe.Add(at+".product_id", apperr.Unknown, "no product with id %d", l.ProductID)
 			continue
 		}
 		if l.UnitCostOre < 0 {
-			fe.Add(at+".unit_cost_ore", "must not be negative")
+			fe.Add(at+".unit_cost_ore", apperr.Negative, "must not be negative")
 		}
 		if pr.Tracking == TrackQuantity {
 			switch {
 			case len(l.Serials) > 0:
-				fe.Add(at+".serials", "product %s is counted by quantity; send quantity, not serials", pr.SKU)
+				fe.Add(at+".serials", CodeTrackedByQuantity, "product %s is counted by quantity; send quantity, not serials", pr.SKU)
 			case l.Quantity == nil || *l.Quantity <= 0:
-				fe.Add(at+".quantity", "must be a positive whole number")
+				fe.Add(at+".quantity", apperr.NotPositive, "must be a positive whole number")
 			case *l.Quantity > 1_000_000:
-				fe.Add(at+".quantity", "must be at most 1000000")
+				fe.Add(at+".quantity", apperr.TooLarge, "must be at most %d", 1000000)
 			}
 			continue
 		}
 		if l.Quantity != nil {
-			fe.Add(at+".quantity", "product %s is tracked by serial; list the serials instead", pr.SKU)
+			fe.Add(at+".quantity", CodeTrackedBySerial, "product %s is tracked by serial; list the serials instead", pr.SKU)
 		}
 		if len(l.Serials) == 0 {
-			fe.Add(at+".serials", "at least one serial is required for product %s", pr.SKU)
+			fe.Add(at+".serials", CodeSerialsRequired, "at least one serial is required for product %s", pr.SKU)
 		}
 		total += len(l.Serials)
 		sc.line(&fe, i, l)
 	}
 	if total > MaxReceiptSerials {
-		fe.Add("lines", "a receipt holds at most %d serials; import larger deliveries from a file", MaxReceiptSerials)
+		fe.Add("lines", apperr.TooMany, "a receipt holds at most %d serials; import larger deliveries from a file", MaxReceiptSerials)
 	}
 	if len(fe) == 0 {
 		if err := checkExisting(ctx, in.Lines, &fe, receiptSerialField); err != nil {
@@ -148,14 +148,17 @@ func receiptSerialField(i, idx int) string { return fmt.Sprintf("lines[%d].seria
 
 // serialProblem says what is wrong with the trimmed serial sn, or "" when it is well
 // formed.
-func serialProblem(sn string) string {
+func serialProblem(field, sn string) *apperr.FieldError {
+	var fe apperr.FieldError
 	switch {
 	case sn == "":
-		return "is empty"
+		fe = apperr.Field(field, apperr.Required, "is empty")
 	case !ValidSerial(sn):
-		return fmt.Sprintf("serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
+		fe = apperr.Field(field, CodeSerialMalformed, "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
+	default:
+		return nil
 	}
-	return ""
+	return &fe
 }
 
 // serialCheck applies the serial rules that receipts and file imports share to the
@@ -181,12 +184,12 @@ func (c *serialCheck) line(fe *apperr.Fields, i int, l *NewReceiptLine) {
 	for j, raw := range l.Serials {
 		sn := strings.TrimSpace(raw)
 		l.Serials[j] = sn
-		if msg := serialProblem(sn); msg != "" {
-			fe.Add(c.field(i, j), "%s", msg)
+		if p := serialProblem(c.field(i, j), sn); p != nil {
+			*fe = append(*fe, *p)
 			continue
 		}
 		if first, dup := seen[sn]; dup {
-			fe.Add(c.field(i, j), "serial %s appears twice in this %s (also %s)", sn, c.where, c.field(first[0], first[1]))
+			fe.Add(c.field(i, j), CodeSerialTwice, "serial %s appears twice in this %s (also %s)", sn, c.where, c.field(first[0], first[1]))
 		} else {
 			seen[sn] = [2]int{i, j}
 		}
@@ -242,7 +245,7 @@ func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Field
 				return fmt.Errorf("check existing serials: %w", err)
 			}
 			for _, sn := range found {
-				fe.Add(field(i, pos[sn]), "serial %s already exists", sn)
+				fe.Add(field(i, pos[sn]), CodeSerialTaken, "serial %s already exists", sn)
 			}
 		}
 	}
@@ -303,7 +306,7 @@ func insertDevices(ctx context.Context, actor string, receiptID, locationID, pro
 		// Only the columns that carry a value: fewer parameters, faster statements.
 		if err := conn.Select("Serial", "ProductID", "State", "LocationID", "ReceiptID", "UnitCostOre", "ReceivedAt", "UpdatedAt").Create(&ds).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return nil, apperr.Invalid(apperr.Field("serials", "a serial was added by someone else meanwhile; submit again to see which"))
+				return nil, apperr.Invalid(apperr.Field("serials", apperr.Changed, "a serial was added by someone else meanwhile; submit again to see which"))
 			}
 			return nil, fmt.Errorf("create devices: %w", err)
 		}

@@ -57,7 +57,7 @@ func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*Product, e
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(p).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("sku", "SKU %q is already in use", p.SKU))
+				return apperr.Invalid(apperr.Field("sku", apperr.Taken, "SKU %q is already in use", p.SKU))
 			}
 			return fmt.Errorf("create product: %w", err)
 		}
@@ -102,7 +102,7 @@ func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (*Location
 	if in.MemberID != nil {
 		if err := s.Members.MemberExists(ctx, *in.MemberID); err != nil {
 			if apperr.Is(err, apperr.KindNotFound) {
-				return nil, apperr.Invalid(apperr.Field("member_id", "no member with id %d", *in.MemberID))
+				return nil, apperr.Invalid(apperr.Field("member_id", apperr.Unknown, "no member with id %d", *in.MemberID))
 			}
 			return nil, err
 		}
@@ -111,7 +111,7 @@ func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (*Location
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(l).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("code", "location code %q is already in use", l.Code))
+				return apperr.Invalid(apperr.Field("code", apperr.Taken, "location code %q is already in use", l.Code))
 			}
 			return fmt.Errorf("create location: %w", err)
 		}

@@ -133,12 +133,12 @@ func (s *Service) StartStocktake(ctx context.Context, locationID int64) (*Stockt
 		return nil, err
 	}
 	if locationID <= 0 {
-		return nil, apperr.Invalid(apperr.Field("location_id", "is required"))
+		return nil, apperr.Invalid(apperr.Field("location_id", apperr.Required, "is required"))
 	}
 	st := &Stocktake{LocationID: locationID, Status: StocktakeOpen, CreatedAt: time.Now().UTC(), CreatedBy: p.Name}
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		if _, err := findLocation(ctx, locationID); apperr.Is(err, apperr.KindNotFound) {
-			return apperr.Invalid(apperr.Field("location_id", "no location with id %d", locationID))
+			return apperr.Invalid(apperr.Field("location_id", apperr.Unknown, "no location with id %d", locationID))
 		} else if err != nil {
 			return err
 		}
@@ -215,10 +215,10 @@ func (s *Service) RecordCount(ctx context.Context, id int64, in StocktakeCount) 
 func checkCount(ctx context.Context, in *StocktakeCount) ([]string, error) {
 	var fe apperr.Fields
 	if len(in.Serials) == 0 && len(in.Lines) == 0 {
-		fe.Add("serials", "send scanned serials, counted lines, or both")
+		fe.Add("serials", apperr.EitherNone, "send scanned serials, counted %s, or both", "lines")
 	}
 	if len(in.Serials) > MaxCountSerials {
-		fe.Add("serials", "at most %d serials in one batch", MaxCountSerials)
+		fe.Add("serials", apperr.TooMany, "at most %d serials in one batch", MaxCountSerials)
 	}
 	seen := map[string]bool{}
 	var serials []string
@@ -227,9 +227,9 @@ func checkCount(ctx context.Context, in *StocktakeCount) ([]string, error) {
 		in.Serials[i] = sn
 		switch {
 		case sn == "":
-			fe.Add(fmt.Sprintf("serials[%d]", i), "is empty")
+			fe.Add(fmt.Sprintf("serials[%d]", i), apperr.Required, "is empty")
 		case !ValidSerial(sn):
-			fe.Add(fmt.Sprintf("serials[%d]", i), "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
+			fe.Add(fmt.Sprintf("serials[%d]", i), CodeSerialMalformed, "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
 		case !seen[sn]:
 			seen[sn] = true
 			serials = append(serials, sn)
@@ -255,25 +255,25 @@ func checkCount(ctx context.Context, in *StocktakeCount) ([]string, error) {
 		pr, ok := products[l.ProductID]
 		switch {
 		case l.ProductID <= 0:
-			fe.Add(at+".product_id", "is required")
+			fe.Add(at+".product_id", apperr.Required, "is required")
 		case !ok:
-			fe.Add(at+".product_id", "no product with id %d", l.ProductID)
+			fe.Add(at+".product_id", apperr.Unknown, "no product with id %d", l.ProductID)
 		case pr.Tracking != TrackQuantity:
-			fe.Add(at+".product_id", "product %s is tracked by serial; scan its serials instead", pr.SKU)
+			fe.Add(at+".product_id", CodeTrackedBySerial, "product %s is tracked by serial; scan its serials instead", pr.SKU)
 		default:
 			if j, dup := first[l.ProductID]; dup {
-				fe.Add(at+".product_id", "product %s is already lines[%d]", pr.SKU, j)
+				fe.Add(at+".product_id", CodeListedTwice, "product %s is already lines[%d]", pr.SKU, j)
 			} else {
 				first[l.ProductID] = i
 			}
 		}
 		switch {
 		case l.Quantity == nil:
-			fe.Add(at+".quantity", "is required")
+			fe.Add(at+".quantity", apperr.Required, "is required")
 		case *l.Quantity < 0:
-			fe.Add(at+".quantity", "must not be negative")
+			fe.Add(at+".quantity", apperr.Negative, "must not be negative")
 		case *l.Quantity > 10_000_000:
-			fe.Add(at+".quantity", "must be at most 10000000")
+			fe.Add(at+".quantity", apperr.TooLarge, "must be at most %d", 10000000)
 		}
 	}
 	return serials, fe.Err()
@@ -490,9 +490,9 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return nil, apperr.Invalid(apperr.Field("reason", "is required"))
+		return nil, apperr.Invalid(apperr.Field("reason", apperr.Required, "is required"))
 	case len(reason) > 500:
-		return nil, apperr.Invalid(apperr.Field("reason", "must be at most 500 characters"))
+		return nil, apperr.Invalid(apperr.Field("reason", apperr.TooLong, "must be at most %d characters", 500))
 	}
 	var out *Stocktake
 	err = db.WithTx(ctx, func(ctx context.Context) error {

@@ -59,15 +59,15 @@ func ParseCarrierEvent(body []byte) (CarrierEvent, error) {
 	}
 	var fe apperr.Fields
 	if strings.TrimSpace(e.TrackingNumber) == "" {
-		fe.Add("tracking_number", "is required")
+		fe.Add("tracking_number", apperr.Required, "is required")
 	}
 	switch e.Event {
 	case "picked_up", "delivered", "failed":
 	default:
-		fe.Add("event", "must be one of picked_up, delivered, failed")
+		fe.Add("event", apperr.OneOf, "must be one of %s", "picked_up, delivered, failed")
 	}
 	if e.OccurredAt.IsZero() {
-		fe.Add("occurred_at", "is required (RFC 3339)")
+		fe.Add("occurred_at", apperr.Required, "is required (RFC 3339)")
 	}
 	return e, fe.Err()
 }

@@ -6,7 +6,17 @@ package orders
 import (
 	"time"
 
+	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/civil"
+)
+
+// Field error codes of the orders domain; the comment says what the Args are.
+var (
+	CodeKeyReused   = apperr.NewCode("idempotency_key_reused") // no args
+	CodeNotJoined   = apperr.NewCode("scheme_not_joined")      // member id, requested date
+	CodeKitEmpty    = apperr.NewCode("kit_empty")              // kit id
+	CodeNotAtMember = apperr.NewCode("not_at_member")          // device id, member id
+	CodeNotDeployed = apperr.NewCode("not_deployed")           // serial, its state
 )
 
 // Status is where an order is.

@@ -62,10 +62,10 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 	switch in.Reason {
 	case "not_needed", "moved", "deceased", "defect":
 	default:
-		fe.Add("reason", "must be one of not_needed, moved, deceased, defect")
+		fe.Add("reason", apperr.OneOf, "must be one of %s", "not_needed, moved, deceased, defect")
 	}
 	if in.Pickup == nil {
-		fe.Add("pickup", "is required")
+		fe.Add("pickup", apperr.Required, "is required")
 	} else if err := validate.Struct(in.Pickup); err != nil {
 		for _, f := range err.(*apperr.Error).Fields {
 			f.Field = "pickup." + f.Field // keeps the rule code, so pages can translate it
@@ -73,7 +73,7 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 		}
 	}
 	if len(in.DeviceIDs) == 0 {
-		fe.Add("device_ids", "at least one device is required")
+		fe.Add("device_ids", apperr.Required, "at least one device is required")
 	}
 	var out *Return
 	err = db.WithTx(ctx, func(ctx context.Context) error {
@@ -143,11 +143,11 @@ func (s *Service) checkReturnDevices(ctx context.Context, in NewReturn, fe *appe
 		d, ok := byID[id]
 		switch {
 		case slices.Index(in.DeviceIDs, id) != i:
-			fe.Add(fmt.Sprintf("device_ids[%d]", i), "device %d is listed twice", id)
+			fe.Add(fmt.Sprintf("device_ids[%d]", i), apperr.Duplicate, "device %d is listed twice", id)
 		case !ok || d.MemberID == nil || *d.MemberID != in.MemberID:
-			fe.Add(fmt.Sprintf("device_ids[%d]", i), "device %d is not at a citizen of member %d", id, in.MemberID)
+			fe.Add(fmt.Sprintf("device_ids[%d]", i), CodeNotAtMember, "device %d is not at a citizen of member %d", id, in.MemberID)
 		case d.State != inventory.Deployed:
-			fe.Add(fmt.Sprintf("device_ids[%d]", i), "device %s is %s, not deployed", d.Serial, d.State)
+			fe.Add(fmt.Sprintf("device_ids[%d]", i), CodeNotDeployed, "device %s is %s, not deployed", d.Serial, d.State)
 		default:
 			serials[i] = d.Serial
 		}
@@ -194,12 +194,12 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 	}
 	var fe apperr.Fields
 	if in.LocationID <= 0 {
-		fe.Add("location_id", "is required")
+		fe.Add("location_id", apperr.Required, "is required")
 	} else {
 		var n int64
 		db.Conn(ctx).Table("locations").Where("id = ?", in.LocationID).Count(&n)
 		if n == 0 {
-			fe.Add("location_id", "no location with id %d", in.LocationID)
+			fe.Add("location_id", apperr.Unknown, "no location with id %d", in.LocationID)
 		}
 	}
 	if err := fe.Err(); err != nil {

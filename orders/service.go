@@ -160,7 +160,7 @@ func seenKey(ctx context.Context, scope, key, entity, hash string) (int64, error
 		return 0, fmt.Errorf("idempotency key: %w", err)
 	}
 	if row.RequestHash != hash {
-		return 0, apperr.Invalid(apperr.Field("Idempotency-Key", "was used before with a different request body"))
+		return 0, apperr.Invalid(apperr.Field("Idempotency-Key", CodeKeyReused, "was used before with a different request body"))
 	}
 	return row.EntityID, nil
 }
@@ -184,20 +184,20 @@ func (s *Service) checkOrder(ctx context.Context, in *NewOrder) ([]NewLine, erro
 	}
 	var fe apperr.Fields
 	if in.MemberID <= 0 {
-		fe.Add("member_id", "is required")
+		fe.Add("member_id", apperr.Required, "is required")
 	} else if err := s.Members.MemberExists(ctx, in.MemberID); apperr.Is(err, apperr.KindNotFound) {
-		fe.Add("member_id", "no member with id %d", in.MemberID)
+		fe.Add("member_id", apperr.Unknown, "no member with id %d", in.MemberID)
 	} else if err != nil {
 		return nil, err
 	}
-	if msg := validate.CitizenRef(in.CitizenRef); msg != "" {
-		fe.Add("citizen_ref", "%s", msg)
+	if p := validate.CitizenRef("citizen_ref", in.CitizenRef); p != nil {
+		fe = append(fe, *p)
 	}
 	if len(in.Note) > 2000 {
-		fe.Add("note", "must be at most 2000 characters")
+		fe.Add("note", apperr.TooLong, "must be at most %d characters", 2000)
 	}
 	if in.Delivery == nil {
-		fe.Add("delivery", "is required")
+		fe.Add("delivery", apperr.Required, "is required")
 	} else if err := validate.Struct(in.Delivery); err != nil {
 		for _, f := range err.(*apperr.Error).Fields {
 			f.Field = "delivery." + f.Field // keeps the rule code, so pages can translate it
@@ -207,9 +207,9 @@ func (s *Service) checkOrder(ctx context.Context, in *NewOrder) ([]NewLine, erro
 	var lines []NewLine
 	switch {
 	case in.KitID != nil && len(in.Lines) > 0:
-		fe.Add("kit_id", "send either kit_id or lines, not both")
+		fe.Add("kit_id", apperr.Either, "send either kit_id or %s, not both", "lines")
 	case in.KitID == nil && len(in.Lines) == 0:
-		fe.Add("kit_id", "send either kit_id or lines")
+		fe.Add("kit_id", apperr.EitherNone, "send either kit_id or %s", "lines")
 	case in.KitID != nil:
 		ls, err := s.kitLines(ctx, in, &fe)
 		if err != nil {
@@ -229,7 +229,7 @@ func (s *Service) kitLines(ctx context.Context, in *NewOrder, fe *apperr.Fields)
 	}
 	err := db.Conn(ctx).Table("kits").Select("id, scheme_id").Where("id = ?", *in.KitID).Take(&k).Error
 	if db.IsNotFound(err) {
-		fe.Add("kit_id", "no kit with id %d", *in.KitID)
+		fe.Add("kit_id", apperr.Unknown, "no kit with id %d", *in.KitID)
 		return nil, nil
 	}
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Service) kitLines(ctx context.Context, in *NewOrder, fe *apperr.Fields)
 			return nil, err
 		}
 		if !ok {
-			fe.Add("kit_id", "member %d has not joined the kit's scheme on %s", in.MemberID, in.RequestedOn)
+			fe.Add("kit_id", CodeNotJoined, "member %d has not joined the kit's scheme on %s", in.MemberID, in.RequestedOn)
 		}
 	}
 	var lines []NewLine
@@ -250,7 +250,7 @@ func (s *Service) kitLines(ctx context.Context, in *NewOrder, fe *apperr.Fields)
 		return nil, fmt.Errorf("load kit %d components: %w", k.ID, err)
 	}
 	if len(lines) == 0 {
-		fe.Add("kit_id", "kit %d has no components", k.ID)
+		fe.Add("kit_id", CodeKitEmpty, "kit %d has no components", k.ID)
 	}
 	return lines, nil
 }
@@ -267,17 +267,17 @@ func (s *Service) checkLines(ctx context.Context, in []NewLine, fe *apperr.Field
 		at := fmt.Sprintf("lines[%d]", i)
 		switch {
 		case l.ProductID <= 0:
-			fe.Add(at+".product_id", "is required")
+			fe.Add(at+".product_id", apperr.Required, "is required")
 		case !contains(known, l.ProductID):
-			fe.Add(at+".product_id", "no product with id %d", l.ProductID)
+			fe.Add(at+".product_id", apperr.Unknown, "no product with id %d", l.ProductID)
 		default:
 			if j, dup := seen[l.ProductID]; dup {
-				fe.Add(at+".product_id", "product %d is already on lines[%d]", l.ProductID, j)
+				fe.Add(at+".product_id", inventory.CodeListedTwice, "product %d is already on lines[%d]", l.ProductID, j)
 			}
 			seen[l.ProductID] = i
 		}
 		if l.Quantity < 1 || l.Quantity > 1000 {
-			fe.Add(at+".quantity", "must be a whole number from 1 to 1000")
+			fe.Add(at+".quantity", apperr.OutOfRange, "must be a whole number from %d to %d", 1, 1000)
 		}
 	}
 	return in
@@ -357,7 +357,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, int64, error) {
 		return nil, 0, err
 	}
 	if f.Status != "" && !validStatus(f.Status) {
-		return nil, 0, apperr.Invalid(apperr.Field("status", "must be one of backordered, reserved, dispatching, shipped, delivered, cancelled"))
+		return nil, 0, apperr.Invalid(apperr.Field("status", apperr.OneOf, "must be one of %s", "backordered, reserved, dispatching, shipped, delivered, cancelled"))
 	}
 	if !p.IsStaff() {
 		if p.MemberID == nil || (f.MemberID != 0 && f.MemberID != *p.MemberID) {

@@ -97,7 +97,7 @@ func pageParams(c *fiber.Ctx) (page, error) {
 		n, err := strconv.Atoi(s)
 		switch {
 		case err != nil || n < 1:
-			fe.Add("limit", "must be a whole number from 1 to 500")
+			fe.Add("limit", apperr.OutOfRange, "must be a whole number from %d to %d", 1, 500)
 		case n > 500:
 			p.Limit = 500
 		default:
@@ -107,7 +107,7 @@ func pageParams(c *fiber.Ctx) (page, error) {
 	if s := c.Query("cursor"); s != "" {
 		id, err := decodeCursor(s)
 		if err != nil {
-			fe.Add("cursor", "is not a cursor this server gave out")
+			fe.Add("cursor", apperr.BadFormat, "is not a cursor this server gave out")
 		}
 		p.After = id
 	}
@@ -154,7 +154,7 @@ func int64Query(c *fiber.Ctx, name string, fe *apperr.Fields) int64 {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		fe.Add(name, "must be a positive whole number")
+		fe.Add(name, apperr.NotPositive, "must be a positive whole number")
 		return 0
 	}
 	return n

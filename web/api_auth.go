@@ -53,10 +53,10 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	}
 	var fe apperr.Fields
 	if in.Email == "" {
-		fe.Add("email", "is required")
+		fe.Add("email", apperr.Required, "is required")
 	}
 	if in.Password == "" {
-		fe.Add("password", "is required")
+		fe.Add("password", apperr.Required, "is required")
 	}
 	if err := fe.Err(); err != nil {
 		return err

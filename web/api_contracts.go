@@ -52,7 +52,7 @@ func (s *Server) apiListMembers(c *fiber.Ctx) error {
 	}
 	f := contracts.MemberFilter{Kind: c.Query("kind"), Query: c.Query("q"), After: p.After, Limit: p.Limit}
 	if f.Kind != "" && f.Kind != contracts.KindMunicipality && f.Kind != contracts.KindRegion {
-		return apperr.Invalid(apperr.Field("kind", "must be one of municipality, region"))
+		return apperr.Invalid(apperr.Field("kind", apperr.OneOf, "must be one of %s", "municipality, region"))
 	}
 	ms, next, err := s.Contracts.ListMembers(c.UserContext(), f)
 	if err != nil {

@@ -44,13 +44,13 @@ func (s *Server) apiImportDevices(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	fh, err := c.FormFile("file")
 	if err != nil {
-		fe.Add("file", "is required: send the .csv or .xlsx file as the multipart form field file")
+		fe.Add("file", apperr.Required, "is required: send the .csv or .xlsx file as the multipart form field file")
 	} else if fh.Size > inventory.MaxImportBytes {
-		fe.Add("file", "is larger than %d MB", inventory.MaxImportBytes>>20)
+		fe.Add("file", apperr.TooLarge, "is larger than %d MB", inventory.MaxImportBytes>>20)
 	}
 	loc, perr := strconv.ParseInt(strings.TrimSpace(c.FormValue("location_id")), 10, 64)
 	if perr != nil || loc <= 0 {
-		fe.Add("location_id", "must be the id of a location (a positive whole number)")
+		fe.Add("location_id", apperr.NotPositive, "must be the id of a location (a positive whole number)")
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -85,7 +85,7 @@ func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
 	if len(data) > inventory.MaxImportBytes {
-		return nil, apperr.Invalid(apperr.Field("file", "is larger than %d MB", inventory.MaxImportBytes>>20))
+		return nil, apperr.Invalid(apperr.Field("file", apperr.TooLarge, "is larger than %d MB", inventory.MaxImportBytes>>20))
 	}
 	return data, nil
 }

@@ -32,13 +32,13 @@ func decodeJSON(body []byte, v any) error {
 		field := fieldPath(se.JSONPointer)
 		switch {
 		case errors.Is(se.Err, json.ErrUnknownName):
-			return apperr.Invalid(apperr.Field(field, "is not a known field"))
+			return apperr.Invalid(apperr.Field(field, apperr.UnknownField, "is not a known field"))
 		case se.Err != nil && !strings.HasPrefix(se.Err.Error(), "json:"):
-			return apperr.Invalid(apperr.Field(field, "%s", se.Err.Error()))
+			return apperr.Invalid(apperr.Field(field, apperr.BadFormat, "%s", se.Err.Error()))
 		case se.GoType != nil:
-			return apperr.Invalid(apperr.Field(field, "must be %s", describe(se.GoType.Kind().String())))
+			return apperr.Invalid(apperr.Field(field, apperr.WrongType, "must be %s", describe(se.GoType.Kind().String())))
 		default:
-			return apperr.Invalid(apperr.Field(field, "is invalid"))
+			return apperr.Invalid(apperr.Field(field, apperr.BadFormat, "is invalid"))
 		}
 	}
 	var syn *jsontext.SyntacticError

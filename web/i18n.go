@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/fsc/backoffice/internal/apperr"
 )
@@ -59,11 +60,12 @@ func (l Lang) FieldLabel(path string) string {
 // FieldMessage says a field error in the user's language when its rule has a
 // translation, else the service's own message.
 func (l Lang) FieldMessage(fe apperr.FieldError) string {
-	if _, ok := messages["rule."+fe.Code]; ok && fe.Code != "" {
-		if fe.Param != "" {
-			return l.T("rule."+fe.Code, fe.Param)
+	key := "rule." + fe.Code.String()
+	if m, ok := messages[key]; ok && !fe.Code.IsZero() {
+		if len(fe.Args) > 0 && strings.Contains(m[0], "%") {
+			return l.T(key, fe.Args[0])
 		}
-		return l.T("rule." + fe.Code)
+		return l.T(key)
 	}
 	return fe.Message
 }
@@ -73,13 +75,13 @@ func init() {
 		"rule.required":             {"skal udfyldes", "is required"},
 		"rule.email":                {"skal være en gyldig e-mailadresse", "must be a valid e-mail address"},
 		"rule.gln":                  {"skal være 13 cifre med gyldigt GS1-kontrolciffer", "must be 13 digits with a valid GS1 check digit"},
-		"rule.notcpr":               {"ligner et CPR-nummer; brug en reference, der ikke identificerer borgeren", "looks like a CPR number; use a reference that does not identify the citizen"},
-		"rule.dkpostcode":           {"skal være et dansk postnummer på fire cifre", "must be a Danish postcode of four digits"},
-		"rule.code":                 {"må kun indeholde bogstaver, cifre, '.', '_' og '-'", "may contain only letters, digits, '.', '_' and '-'"},
-		"rule.max":                  {"må højst være %s tegn", "must be at most %s characters"},
-		"rule.min":                  {"skal være mindst %s tegn", "must be at least %s characters"},
-		"rule.gte":                  {"skal være mindst %s", "must be at least %s"},
-		"rule.ltefield":             {"må ikke overstige antal indbyggere", "must not exceed the number of inhabitants"},
+		"rule.cpr":                  {"ligner et CPR-nummer; brug en reference, der ikke identificerer borgeren", "looks like a CPR number; use a reference that does not identify the citizen"},
+		"rule.postcode":             {"skal være et dansk postnummer på fire cifre", "must be a Danish postcode of four digits"},
+		"rule.code_chars":           {"må kun indeholde bogstaver, cifre, '.', '_' og '-'", "may contain only letters, digits, '.', '_' and '-'"},
+		"rule.too_long":             {"må højst være %s tegn", "must be at most %s characters"},
+		"rule.too_short":            {"skal være mindst %s tegn", "must be at least %s characters"},
+		"rule.too_small":            {"skal være mindst %s", "must be at least %s"},
+		"rule.not_above":            {"må ikke overstige antal indbyggere", "must not exceed the number of inhabitants"},
 		"field.code":                {"Kode", "Code"},
 		"field.name":                {"Navn", "Name"},
 		"field.kind":                {"Type", "Kind"},

@@ -130,7 +130,7 @@ func parseDate(fe *apperr.Fields, field, v string) civil.Date {
 	}
 	d, err := civil.Parse(v)
 	if err != nil {
-		fe.Add(field, "must be a date as YYYY-MM-DD")
+		fe.Add(field, apperr.NotDate, "must be a date as YYYY-MM-DD")
 	}
 	return d
 }
@@ -145,12 +145,12 @@ func (s *Server) schemeJoinSubmit(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	var in contracts.NewParticipation
 	if f.MemberID == "" {
-		fe.Add("member_id", "is required")
+		fe.Add("member_id", apperr.Required, "is required")
 	} else if in.MemberID, err = strconv.ParseInt(f.MemberID, 10, 64); err != nil {
-		fe.Add("member_id", "is not a member")
+		fe.Add("member_id", apperr.Unknown, "is not a member")
 	}
 	if f.JoinedOn == "" {
-		fe.Add("joined_on", "is required")
+		fe.Add("joined_on", apperr.Required, "is required")
 	}
 	in.JoinedOn = parseDate(&fe, "joined_on", f.JoinedOn)
 	in.LeftOn = parseDate(&fe, "left_on", f.LeftOn)
@@ -277,7 +277,7 @@ func parseMemberID(fe *apperr.Fields, v string) *int64 {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		fe.Add("member_id", "is not a member")
+		fe.Add("member_id", apperr.Unknown, "is not a member")
 		return nil
 	}
 	return &id
@@ -419,7 +419,7 @@ func (s *Server) tokenCreateSubmit(c *fiber.Ctx) error {
 		// The token is valid through the chosen day, Copenhagen time.
 		d, err := time.ParseInLocation("2006-01-02", f.ExpiresOn, civil.Copenhagen)
 		if err != nil {
-			fe.Add("expires_at", "must be a date as YYYY-MM-DD")
+			fe.Add("expires_at", apperr.NotDate, "must be a date as YYYY-MM-DD")
 		} else {
 			end := d.AddDate(0, 0, 1)
 			in.ExpiresAt = &end
@@ -486,7 +486,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if v.EntityID != "" {
 		if f.EntityID, err = strconv.ParseInt(v.EntityID, 10, 64); err != nil || f.EntityID <= 0 {
 			return s.pages.renderStatus(c, 0, "audit", "audit.title", v,
-				apperr.Invalid(apperr.Field("entity_id", "must be a whole number above 0")))
+				apperr.Invalid(apperr.Field("entity_id", apperr.NotPositive, "must be a whole number above 0")))
 		}
 	}
 	es, next, err := audit.List(c.UserContext(), f)

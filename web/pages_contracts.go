@@ -127,7 +127,7 @@ func readMemberForm(c *fiber.Ctx) (memberForm, *int64, *int64, apperr.Fields) {
 	num := func(field, s string) *int64 {
 		n, err := strconv.ParseInt(strings.ReplaceAll(s, ".", ""), 10, 64)
 		if err != nil {
-			fe.Add(field, "must be a whole number")
+			fe.Add(field, apperr.NotInteger, "must be a whole number")
 			return nil
 		}
 		return &n

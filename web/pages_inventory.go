@@ -417,7 +417,7 @@ func invLocalize(l Lang, err error, label func(string) string) error {
 	out := &apperr.Error{Kind: ae.Kind, Msg: invSay(l, ae.Msg, label)}
 	for _, f := range ae.Fields {
 		msg := invSay(l, f.Message, label)
-		if f.Code != "" && msg == f.Message {
+		if !f.Code.IsZero() && msg == f.Message {
 			msg = l.FieldMessage(f)
 		}
 		out.Fields = append(out.Fields, apperr.FieldError{Field: label(f.Field), Message: msg})
@@ -900,14 +900,14 @@ func (s *Server) invReceiptSubmit(c *fiber.Ctx) error {
 	if f.UnitCost != "" {
 		ore, ok := parseKroner(f.UnitCost)
 		if !ok {
-			fe.Add("lines[0].unit_cost_ore", "%s", l.T("inv.msg.kroner"))
+			fe.Add("lines[0].unit_cost_ore", apperr.BadFormat, "%s", l.T("inv.msg.kroner"))
 		}
 		line.UnitCostOre = ore
 	}
 	if f.Quantity != "" {
 		q, err := strconv.ParseInt(strings.ReplaceAll(f.Quantity, ".", ""), 10, 64)
 		if err != nil {
-			fe.Add("lines[0].quantity", "must be a positive whole number")
+			fe.Add("lines[0].quantity", apperr.NotPositive, "must be a positive whole number")
 		}
 		line.Quantity = &q
 	}
@@ -975,15 +975,15 @@ func (s *Server) invImportSubmit(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	loc, _ := strconv.ParseInt(f.LocationID, 10, 64)
 	if loc <= 0 {
-		fe.Add("location_id", "is required")
+		fe.Add("location_id", apperr.Required, "is required")
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		fe.Add("file", "is required")
+		fe.Add("file", apperr.Required, "is required")
 	} else {
 		f.Filename = fh.Filename
 		if fh.Size > inventory.MaxImportBytes {
-			fe.Add("file", "is larger than %d MB", inventory.MaxImportBytes>>20)
+			fe.Add("file", apperr.TooLarge, "is larger than %d MB", inventory.MaxImportBytes>>20)
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -1195,7 +1195,7 @@ func invReadKit(c *fiber.Ctx, f *invKitForm) (inventory.NewKit, []int, apperr.Fi
 		if row.Quantity != "" {
 			var err error
 			if q, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
-				fe.Add(fmt.Sprintf("components[%d].quantity", len(sent)), "must be a positive whole number")
+				fe.Add(fmt.Sprintf("components[%d].quantity", len(sent)), apperr.NotPositive, "must be a positive whole number")
 			}
 		}
 		in.Components = append(in.Components, inventory.NewKitComponent{ProductID: pid, Quantity: q})
@@ -1413,7 +1413,7 @@ func (s *Server) invStocktakeCountSubmit(c *fiber.Ctx) error {
 		qty[p.ID] = raw
 		n, err := strconv.ParseInt(strings.ReplaceAll(raw, ".", ""), 10, 64)
 		if err != nil {
-			fe.Add(fmt.Sprintf("lines[%d].quantity", len(sentProducts)), "must not be negative")
+			fe.Add(fmt.Sprintf("lines[%d].quantity", len(sentProducts)), apperr.Negative, "must not be negative")
 		}
 		in.Lines = append(in.Lines, inventory.StocktakeCountLine{ProductID: p.ID, Quantity: &n})
 		sentProducts = append(sentProducts, p.ID)

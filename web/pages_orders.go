@@ -143,18 +143,18 @@ var serviceRules = []struct {
 // sayFieldError says x in l: a required field by what to fill in ("ord.req.<id>"),
 // a known rule by its translation, else the service's own words.
 func sayFieldError(l Lang, id string, x apperr.FieldError) string {
-	if x.Code == "required" || x.Message == "is required" || (strings.HasPrefix(x.Message, "must be one of") && id != "") {
+	if x.Code == apperr.Required || x.Message == "is required" || (strings.HasPrefix(x.Message, "must be one of") && id != "") {
 		if _, ok := messages["ord.req."+id]; ok && id != "" {
 			return l.T("ord.req." + id)
 		}
 		return l.T("ord.rule.required")
 	}
 	switch x.Code {
-	case "max":
-		return l.T("ord.rule.max", x.Param)
-	case "dkpostcode":
+	case apperr.TooLong:
+		return l.T("ord.rule.max", x.Args[0])
+	case apperr.Postcode:
 		return l.T("ord.rule.postcode")
-	case "notcpr":
+	case apperr.CPR:
 		return l.T("ord.rule.cpr")
 	}
 	for _, r := range serviceRules {
@@ -327,7 +327,7 @@ func (s *Server) orderNewSubmit(c *fiber.Ctx) error {
 	if f.KitID != "" { // none chosen: the service says so, with every other problem
 		id, err := strconv.ParseInt(f.KitID, 10, 64)
 		if err != nil {
-			pre.Add("kit_id", "is required")
+			pre.Add("kit_id", apperr.Required, "is required")
 		} else {
 			in.KitID = &id
 		}
@@ -1191,7 +1191,7 @@ func (s *Server) transferSubmit(c *fiber.Ctx) error {
 	memberID, _ := strconv.ParseInt(tf.MemberID, 10, 64)
 	var device *inventory.Device
 	if tf.Serial == "" {
-		pre.Add("serial", "is required")
+		pre.Add("serial", apperr.Required, "is required")
 	} else {
 		ds, err := s.Inventory.FindBySerial(ctx, tf.Serial)
 		if err != nil {
@@ -1217,10 +1217,10 @@ func (s *Server) transferSubmit(c *fiber.Ctx) error {
 	if device == nil {
 		// Say everything at once: the member and citizen too.
 		if memberID <= 0 {
-			pre.Add("member_id", "is required")
+			pre.Add("member_id", apperr.Required, "is required")
 		}
 		if tf.CitizenRef == "" {
-			pre.Add("citizen_ref", "is required")
+			pre.Add("citizen_ref", apperr.Required, "is required")
 		}
 		return fail(fiber.StatusUnprocessableEntity, pre)
 	}

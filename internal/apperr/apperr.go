@@ -22,14 +22,14 @@ const (
 	KindRateLimited       // too many attempts: 429
 )
 
-// FieldError names one bad field by its JSON path, e.g. "lines[0].serials[2]".
+// FieldError names one bad field by its JSON path, e.g. "lines[0].serials[2]", and the
+// rule it broke. Code and Args let every language say it from its catalogue; Message is
+// the English text the API sends as a courtesy.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-	// Code and Param name the rule that failed ("required", "max" with "200"), so that
-	// pages can say it in the user's language; the API sends Message.
-	Code  string `json:"-"`
-	Param string `json:"-"`
+	Field   string   `json:"field"`
+	Code    Code     `json:"code"`
+	Message string   `json:"message"`
+	Args    []string `json:"args,omitempty"`
 }
 
 // Error is an error with a kind, a message meant for the client, optional field errors
@@ -91,9 +91,17 @@ func Invalid(fields ...FieldError) error {
 	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: fields}
 }
 
-// Field is shorthand for one field error, for use with Invalid.
-func Field(field, format string, args ...any) FieldError {
-	return FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// Field returns one field error: code names the rule, format and args the English
+// message; args are kept (as text) for the translations.
+func Field(field string, code Code, format string, args ...any) FieldError {
+	fe := FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+	if len(args) > 0 {
+		fe.Args = make([]string, len(args))
+		for i, a := range args {
+			fe.Args[i] = fmt.Sprint(a)
+		}
+	}
+	return fe
 }
 
 // KindOf returns the kind of the first *Error in err's chain, KindInternal if none.
@@ -112,9 +120,9 @@ func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 // validator can check everything and report every bad field at once.
 type Fields []FieldError
 
-// Add records a field error.
-func (f *Fields) Add(field, format string, args ...any) {
-	*f = append(*f, Field(field, format, args...))
+// Add records a field error; see Field.
+func (f *Fields) Add(field string, code Code, format string, args ...any) {
+	*f = append(*f, Field(field, code, format, args...))
 }
 
 // Err returns an Invalid error with all collected fields, or nil.

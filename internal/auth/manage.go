@@ -23,9 +23,9 @@ type NewUser struct {
 func (s *Service) validatePassword(fe *apperr.Fields, field, pw string) {
 	switch {
 	case len([]rune(pw)) < MinPasswordLength:
-		fe.Add(field, "must be at least %d characters", MinPasswordLength)
+		fe.Add(field, apperr.TooShort, "must be at least %d characters", MinPasswordLength)
 	case len(pw) > 72:
-		fe.Add(field, "must be at most 72 bytes")
+		fe.Add(field, apperr.TooLong, "must be at most %d bytes", 72)
 	}
 }
 
@@ -38,10 +38,10 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	in.Email, in.Name = normEmail(in.Email), strings.TrimSpace(in.Name)
 	var fe apperr.Fields
 	if !validEmail(in.Email) {
-		fe.Add("email", "must be a valid e-mail address")
+		fe.Add("email", apperr.Email, "must be a valid e-mail address")
 	}
 	if in.Name == "" {
-		fe.Add("name", "is required")
+		fe.Add("name", apperr.Required, "is required")
 	}
 	s.validatePassword(&fe, "password", in.Password)
 	if err := s.checkRoleMember(ctx, &fe, in.Role, in.MemberID); err != nil {
@@ -58,7 +58,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(u).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("email", "is already in use"))
+				return apperr.Invalid(apperr.Field("email", apperr.Taken, "is already in use"))
 			}
 			return fmt.Errorf("create user: %w", err)
 		}
@@ -96,7 +96,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		var fe apperr.Fields
 		if p.Name != nil {
 			if u.Name = strings.TrimSpace(*p.Name); u.Name == "" {
-				fe.Add("name", "is required")
+				fe.Add("name", apperr.Required, "is required")
 			}
 		}
 		if p.Role != nil {
@@ -115,7 +115,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		}
 		if p.Disabled != nil {
 			if *p.Disabled && u.ID == actor.UserID {
-				fe.Add("disabled", "you cannot disable yourself")
+				fe.Add("disabled", CodeDisableSelf, "you cannot disable yourself")
 			}
 			u.Disabled = *p.Disabled
 		}
@@ -214,13 +214,13 @@ func (s *Service) CreateToken(ctx context.Context, in NewToken) (*CreatedToken, 
 	in.Name = strings.TrimSpace(in.Name)
 	var fe apperr.Fields
 	if in.Name == "" {
-		fe.Add("name", "is required")
+		fe.Add("name", apperr.Required, "is required")
 	}
 	if err := s.checkRoleMember(ctx, &fe, in.Role, in.MemberID); err != nil {
 		return nil, err
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(time.Now()) {
-		fe.Add("expires_at", "must be in the future")
+		fe.Add("expires_at", apperr.InPast, "must be in the future")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

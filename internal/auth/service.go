@@ -226,17 +226,17 @@ func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 func (s *Service) checkRoleMember(ctx context.Context, fe *apperr.Fields, role Role, memberID *int64) error {
 	switch {
 	case role == "":
-		fe.Add("role", "is required")
+		fe.Add("role", apperr.Required, "is required")
 	case !role.Valid():
-		fe.Add("role", "must be one of admin, logistics, support, finance, member, vendor")
+		fe.Add("role", apperr.OneOf, "must be one of %s", "admin, logistics, support, finance, member, vendor")
 	case role == RoleMember && memberID == nil:
-		fe.Add("member_id", "is required for role member")
+		fe.Add("member_id", apperr.Required, "is required for role member")
 	case role != RoleMember && memberID != nil:
-		fe.Add("member_id", "is only allowed for role member")
+		fe.Add("member_id", CodeMemberOnlyForMemberRole, "is only allowed for role member")
 	case memberID != nil:
 		err := s.Members.MemberExists(ctx, *memberID)
 		if apperr.Is(err, apperr.KindNotFound) {
-			fe.Add("member_id", "no member with id %d", *memberID)
+			fe.Add("member_id", apperr.Unknown, "no member with id %d", *memberID)
 		} else if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package auth
 import (
 	"time"
 
+	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -35,6 +36,12 @@ type Token struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 }
+
+// Field error codes of users and tokens.
+var (
+	CodeDisableSelf             = apperr.NewCode("disable_self")                // no args
+	CodeMemberOnlyForMemberRole = apperr.NewCode("member_only_for_member_role") // no args
+)
 
 const (
 	kindSession = "session"

@@ -56,7 +56,8 @@ func Struct(s any) error {
 	}
 	fs := make([]apperr.FieldError, 0, len(ves))
 	for _, fe := range ves {
-		fs = append(fs, apperr.FieldError{Field: jsonPath(fe.Namespace()), Message: message(fe), Code: fe.Tag(), Param: fe.Param()})
+		code, format, args := rule(reflect.TypeOf(s), fe)
+		fs = append(fs, apperr.Field(jsonPath(fe.Namespace()), code, format, args...))
 	}
 	return apperr.Invalid(fs...)
 }
@@ -69,43 +70,81 @@ func jsonPath(ns string) string {
 	return ns
 }
 
-func message(fe validator.FieldError) string {
+// rule turns a failed validator tag into a code, an English message and its args.
+func rule(root reflect.Type, fe validator.FieldError) (apperr.Code, string, []any) {
+	text := fe.Kind() == reflect.String
 	switch fe.Tag() {
 	case "required":
-		return "is required"
+		return apperr.Required, "is required", nil
 	case "email":
-		return "must be a valid e-mail address"
+		return apperr.Email, "must be a valid e-mail address", nil
 	case "oneof":
-		return "must be one of " + strings.ReplaceAll(fe.Param(), " ", ", ")
-	case "min":
-		if fe.Kind() == reflect.String {
-			return "must be at least " + fe.Param() + " characters"
+		return apperr.OneOf, "must be one of %s", []any{strings.ReplaceAll(fe.Param(), " ", ", ")}
+	case "min", "gte":
+		if text {
+			return apperr.TooShort, "must be at least %s characters", []any{fe.Param()}
 		}
-		return "must be at least " + fe.Param()
-	case "max":
-		if fe.Kind() == reflect.String {
-			return "must be at most " + fe.Param() + " characters"
+		if fe.Kind() == reflect.Slice {
+			return apperr.TooFew, "must hold at least %s items", []any{fe.Param()}
 		}
-		return "must be at most " + fe.Param()
-	case "gte":
-		return "must be at least " + fe.Param()
-	case "lte":
-		return "must be at most " + fe.Param()
+		return apperr.TooSmall, "must be at least %s", []any{fe.Param()}
+	case "max", "lte":
+		if text {
+			return apperr.TooLong, "must be at most %s characters", []any{fe.Param()}
+		}
+		if fe.Kind() == reflect.Slice {
+			return apperr.TooMany, "must hold at most %s items", []any{fe.Param()}
+		}
+		return apperr.TooLarge, "must be at most %s", []any{fe.Param()}
 	case "gln":
-		return "must be 13 digits with a valid GS1 check digit"
+		return apperr.GLN, "must be 13 digits with a valid GS1 check digit", nil
 	case "notcpr":
-		return "looks like a CPR number; use a reference that does not identify the citizen"
+		return apperr.CPR, "looks like a CPR number; use a reference that does not identify the citizen", nil
 	case "dkpostcode":
-		return "must be a Danish postcode of four digits"
+		return apperr.Postcode, "must be a Danish postcode of four digits", nil
 	case "code":
-		return "may contain only letters, digits, '.', '_' and '-'"
+		return apperr.CodeChars, "may contain only letters, digits, '.', '_' and '-'", nil
 	case "ltefield":
-		return "must not exceed " + strings.ToLower(fe.Param())
+		return apperr.NotAbove, "must not exceed %s", []any{siblingJSONName(root, fe)}
 	case "gtfield":
-		return "must be after " + fe.Param()
+		return apperr.NotAfter, "must be after %s", []any{siblingJSONName(root, fe)}
 	default:
-		return "is invalid (" + fe.Tag() + ")"
+		return apperr.BadFormat, "is invalid (%s)", []any{fe.Tag()}
 	}
+}
+
+// siblingJSONName returns the JSON name of the field a cross-field rule compares with
+// (validator gives its Go name), so messages and translations name what the client sent.
+func siblingJSONName(root reflect.Type, fe validator.FieldError) string {
+	t := root
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	parts := strings.Split(fe.StructNamespace(), ".")
+	for _, p := range parts[1 : len(parts)-1] {
+		if i := strings.IndexByte(p, '['); i >= 0 {
+			p = p[:i]
+		}
+		f, ok := t.FieldByName(p)
+		if !ok {
+			return fe.Param()
+		}
+		t = f.Type
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return fe.Param()
+	}
+	f, ok := t.FieldByName(fe.Param())
+	if !ok {
+		return fe.Param()
+	}
+	if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+		return name
+	}
+	return f.Name
 }
 
 // GS1 reports whether s is a 13-digit GLN/EAN-13 whose last digit is the GS1 check digit
@@ -158,16 +197,19 @@ var postcodeRE = regexp.MustCompile(`^[1-9][0-9]{3}$`)
 func DanishPostcode(s string) bool { return postcodeRE.MatchString(s) }
 
 // CitizenRef checks a citizen reference chosen by a municipality: required, at most 64
-// characters, and never anything that looks like a CPR number. It returns the problem,
-// or "" when the reference is fine.
-func CitizenRef(ref string) string {
+// characters, and never anything that looks like a CPR number. It returns the field
+// error for field, or nil when the reference is fine.
+func CitizenRef(field, ref string) *apperr.FieldError {
+	var fe apperr.FieldError
 	switch {
 	case ref == "":
-		return "is required"
+		fe = apperr.Field(field, apperr.Required, "is required")
 	case LooksLikeCPR(ref):
-		return "looks like a CPR number; use a reference that does not identify the citizen"
+		fe = apperr.Field(field, apperr.CPR, "looks like a CPR number; use a reference that does not identify the citizen")
 	case len(ref) > 64:
-		return "must be at most 64 characters"
+		fe = apperr.Field(field, apperr.TooLong, "must be at most %d characters", 64)
+	default:
+		return nil
 	}
-	return ""
+	return &fe
 }

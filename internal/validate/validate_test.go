@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -88,4 +89,52 @@ func asErr(err error, target **apperr.Error) bool {
 	e, ok := err.(*apperr.Error)
 	*target = e
 	return ok
+}
+
+func TestStructGivesCodesAndArgs(t *testing.T) {
+	type figures struct {
+		Name              string `json:"name" validate:"required,max=5"`
+		Inhabitants       int64  `json:"inhabitants"`
+		Inhabitants65Plus int64  `json:"inhabitants_65_plus" validate:"gte=0,ltefield=Inhabitants"`
+		Postcode          string `json:"postcode" validate:"dkpostcode"`
+	}
+	err := Struct(figures{Name: "too long", Inhabitants: 10, Inhabitants65Plus: 11, Postcode: "12"})
+	var e *apperr.Error
+	if !asErr(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	want := map[string]struct {
+		code apperr.Code
+		args string
+	}{
+		"name":                {apperr.TooLong, "5"},
+		"inhabitants_65_plus": {apperr.NotAbove, "inhabitants"},
+		"postcode":            {apperr.Postcode, ""},
+	}
+	for _, f := range e.Fields {
+		w, ok := want[f.Field]
+		if !ok {
+			t.Errorf("unexpected field error %+v", f)
+			continue
+		}
+		if f.Code != w.code || strings.Join(f.Args, ",") != w.args {
+			t.Errorf("%s: code %s args %q, want %s %q", f.Field, f.Code, f.Args, w.code, w.args)
+		}
+		delete(want, f.Field)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing field errors %v", want)
+	}
+}
+
+func TestCitizenRefCodes(t *testing.T) {
+	for ref, code := range map[string]apperr.Code{"": apperr.Required, "010170-1234": apperr.CPR, strings.Repeat("a", 65): apperr.TooLong} {
+		p := CitizenRef("citizen_ref", ref)
+		if p == nil || p.Code != code || p.Field != "citizen_ref" {
+			t.Errorf("CitizenRef(%q) = %+v, want code %s", ref, p, code)
+		}
+	}
+	if p := CitizenRef("citizen_ref", "case-42"); p != nil {
+		t.Errorf("a good reference gave %+v", p)
+	}
 }
