@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountAudit registers the audit trail page (admins).
 func (h *Handlers) mountAudit(r ui.Router) {
 	r.Get("/audit", httpx.Admins, h.auditPage)
 }

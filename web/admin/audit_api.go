@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountAuditAPI registers the audit trail endpoint (admins).
 func (h *Handlers) mountAuditAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "GET", Path: "/audit", Summary: "The audit trail, newest first",
 		Query: []string{"entity", "entity_id", "actor", "actor_id", "limit", "cursor"},

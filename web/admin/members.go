@@ -11,6 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountMembers registers the member pages: the list and its download for staff, one
+// member for anyone who may see it, the forms for admins (new) and staff (edit).
 func (h *Handlers) mountMembers(r ui.Router) {
 	r.Get("/members", httpx.Staff, h.membersPage)
 	r.Get("/members.xlsx", httpx.Staff, h.membersExport)
@@ -29,8 +31,8 @@ func memberColumns(l i18n.Lang) []httpx.Column[contracts.Member] {
 			Link: func(m contracts.Member) string { return fmt.Sprintf("/members/%d", m.ID) }},
 		{Header: "members.kind", Value: func(m contracts.Member) any { return l.T("members.kinds." + m.Kind) }},
 		{Header: "members.ean", Value: func(m contracts.Member) any { return m.EAN }, Class: "mono"},
-		{Header: "members.inhabitants", Value: func(m contracts.Member) any { return m.Inhabitants }, Class: "num"},
-		{Header: "members.inh65", Value: func(m contracts.Member) any { return m.Inhabitants65Plus }, Class: "num"},
+		{Header: "members.inhabitants", Value: func(m contracts.Member) any { return m.Inhabitants }, Num: true},
+		{Header: "members.inh65", Value: func(m contracts.Member) any { return m.Inhabitants65Plus }, Num: true},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountMembersAPI registers the member endpoints.
 func (h *Handlers) mountMembersAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/members", Summary: "Register a member (municipality or region)",
 		Roles: httpx.Admins, Body: contracts.NewMember{}, Resp: contracts.Member{}, Status: 201, Handler: h.apiCreateMember})

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountSchemesAPI registers the scheme and participation endpoints.
 func (h *Handlers) mountSchemesAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/schemes", Summary: "Create a scheme",
 		Roles: httpx.Admins, Body: contracts.NewScheme{}, Resp: contracts.Scheme{}, Status: 201, Handler: h.apiCreateScheme})

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountTokens registers the API token pages (admins).
 func (h *Handlers) mountTokens(r ui.Router) {
 	r.Get("/tokens", httpx.Admins, h.tokensPage)
 	r.Post("/tokens", httpx.Admins, h.tokenCreateSubmit)

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountTokensAPI registers the API token endpoints (admins).
 func (h *Handlers) mountTokensAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/tokens", Summary: "Create an API token for an integration; the token is shown once",
 		Roles: httpx.Admins, Body: auth.NewToken{}, Resp: auth.CreatedToken{}, Status: 201, Handler: h.apiCreateToken})

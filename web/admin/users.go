@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountUsers registers the user pages (admins).
 func (h *Handlers) mountUsers(r ui.Router) {
 	r.Get("/users", httpx.Admins, h.usersPage)
 	r.Get("/users/new", httpx.Admins, h.userNewPage)

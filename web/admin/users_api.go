@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountUsersAPI registers the user endpoints (admins).
 func (h *Handlers) mountUsersAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/users", Summary: "Create a user",
 		Roles: httpx.Admins, Body: auth.NewUser{}, Resp: auth.User{}, Status: 201, Handler: h.apiCreateUser})

@@ -20,6 +20,7 @@ type meResponse struct {
 	MemberID *int64    `json:"member_id"`
 }
 
+// mountAPI registers logging in and out and /me.
 func (h *Handlers) mountAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/auth/login", Summary: "Log in with e-mail and password; answers a bearer token",
 		Roles: httpx.Public, Body: loginRequest{}, Resp: auth.Session{}, Handler: h.apiLogin})

@@ -85,7 +85,7 @@ type row struct {
 
 var cols = []Column[row]{
 	{Header: "members.name", Value: func(r row) any { return r.Name }, Link: func(r row) string { return "/r/" + r.Name }},
-	{Header: "members.inhabitants", Value: func(r row) any { return r.N }, Class: "num"},
+	{Header: "members.inhabitants", Value: func(r row) any { return r.N }, Num: true, Class: "mono"},
 	{Header: "audit.time", Value: func(r row) any { return r.At }},
 	{Header: "part.joined", Value: func(r row) any { return r.On }},
 }
@@ -97,7 +97,7 @@ func TestColumns(t *testing.T) {
 		t.Errorf("head = %+v", tb.Head)
 	}
 	r := tb.Rows[0]
-	if r[0] != (Cell{Text: "a", Href: "/r/a"}) || r[1].Text != "-1.234" || r[2].Text != "2026-06-01 12:00" || r[3].Text != "2026-06-02" {
+	if r[0] != (Cell{Text: "a", Href: "/r/a"}) || r[1] != (Cell{Text: "-1.234", Class: "mono num"}) || r[2].Text != "2026-06-01 12:00" || r[3].Text != "2026-06-02" {
 		t.Errorf("row = %+v", r)
 	}
 	st, body := get(t, "/x/1", func(c *fiber.Ctx) error {

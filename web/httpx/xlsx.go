@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fsc/backoffice/internal/civil"
@@ -55,8 +56,10 @@ func SendXLSX(c *fiber.Ctx, filename, sheet string, header []string, rows [][]an
 type Column[T any] struct {
 	Header string      // message key of the header
 	Value  func(T) any // the cell: text, a whole number, a date or time
-	// Class is the CSS class of the column's HTML cells ("num", "mono").
+	// Class is the CSS class of the column's HTML cells, not of its header ("mono").
 	Class string
+	// Num right-aligns the column, header and cells, as numbers are.
+	Num bool
 	// Link, when set, makes the HTML cell a link to the path it returns.
 	Link func(T) string
 }
@@ -75,12 +78,18 @@ type Table struct {
 func TableOf[T any](l i18n.Lang, cols []Column[T], items []T) Table {
 	t := Table{Head: make([]Cell, len(cols))}
 	for i, col := range cols {
-		t.Head[i] = Cell{Text: l.T(col.Header), Class: col.Class}
+		t.Head[i] = Cell{Text: l.T(col.Header)}
+		if col.Num {
+			t.Head[i].Class = "num"
+		}
 	}
 	for _, it := range items {
 		row := make([]Cell, len(cols))
 		for i, col := range cols {
 			row[i] = Cell{Text: cellText(col.Value(it)), Class: col.Class}
+			if col.Num {
+				row[i].Class = strings.TrimSpace(col.Class + " num")
+			}
 			if col.Link != nil {
 				row[i].Href = col.Link(it)
 			}
