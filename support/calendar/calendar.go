@@ -33,9 +33,12 @@ type Calendar interface {
 	// Name returns NameBusiness or Name24x7.
 	Name() string
 	// Add returns the earliest instant u ≥ t with Between(t, u) == minutes: so t itself
-	// for minutes ≤ 0, and for a count that runs out exactly at closing time that
-	// closing time, not the next opening. From a closed instant the count starts at
-	// the next opening.
+	// for minutes ≤ 0 (even when closed, so that pushing a due time on by a pause that
+	// had no business time leaves it where it was), and for a count that runs out
+	// exactly at closing time that closing time, not the next opening. From a closed
+	// instant a positive count starts at the next opening. Add(Add(t, a), b) equals
+	// Add(t, a+b). Counts are meant to be SLA-sized: one of many years costs time in
+	// proportion to the years (the caller bounds what a policy may hold).
 	Add(t time.Time, minutes int) time.Time
 	// Between returns the calendar's minutes in [a, b), rounded down to whole
 	// minutes; 0 if b is not after a.

@@ -291,3 +291,33 @@ func TestKeepsInputLocation(t *testing.T) {
 		t.Errorf("NextOpening location %v", got.Location())
 	}
 }
+
+// Years are built on first use by whichever goroutine gets there; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	b := Business{}
+	want := make([]time.Time, 100)
+	results := make([][]time.Time, 4)
+	done := make(chan int)
+	for g := range results {
+		go func() {
+			results[g] = make([]time.Time, len(want))
+			for i := range want {
+				results[g][i] = b.Add(cph(2300+i, 12, 20, 10, 0), 2400)
+			}
+			done <- g
+		}()
+	}
+	for range results {
+		<-done
+	}
+	for i := range want {
+		want[i] = b.Add(cph(2300+i, 12, 20, 10, 0), 2400)
+	}
+	for g := range results {
+		for i, got := range results[g] {
+			if !got.Equal(want[i]) {
+				t.Errorf("goroutine %d, year %d: %v, want %v", g, 2300+i, got, want[i])
+			}
+		}
+	}
+}
