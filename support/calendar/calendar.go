@@ -194,7 +194,9 @@ type day struct {
 // position returns t's day in Copenhagen, how much of that day's opening hours lies
 // before t (0 on a closing day), and whether t is within opening hours.
 func position(t time.Time) (d day, done time.Duration, inHours bool) {
-	lt := t.In(copenhagen)
+	// One zone lookup; the wall clock is then read off a UTC time, which needs none.
+	_, off := t.In(copenhagen).Zone()
+	lt := t.Add(time.Duration(off) * time.Second).UTC()
 	y, yd := lt.Year(), lt.YearDay()-1
 	h, m, s := lt.Clock()
 	wall := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
@@ -215,10 +217,9 @@ func (d day) left(done time.Duration) time.Duration {
 	return dayLen - done
 }
 
-// at returns the instant off into d's opening hours; time.Date normalises the day
-// index into the right month.
+// at returns the instant off into d's opening hours.
 func (d day) at(off time.Duration) time.Time {
-	return time.Date(d.y, time.January, 1+d.i, 8, 0, 0, 0, copenhagen).Add(off)
+	return time.Unix(d.yi.opening(d.i), 0).Add(off)
 }
 
 func (d day) next() day {

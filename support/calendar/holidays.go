@@ -61,6 +61,26 @@ type yearInfo struct {
 	days    int       // 365 or 366
 	total   int       // number of opening days in the year
 	closing []closingDay
+	jan1    int64      // Unix seconds of 1 January 00:00 UTC: local days are counted from it
+	zones   []zoneFrom // Copenhagen's UTC offset at 08:00, from the day it takes effect
+}
+
+type zoneFrom struct {
+	yday   int
+	offset int64 // seconds east of UTC
+}
+
+// opening returns the Unix seconds of 08:00 Copenhagen time on day i, without a zone
+// lookup: the offsets were taken from the zone database when the year was built.
+func (yi *yearInfo) opening(i int) int64 {
+	off := yi.zones[0].offset
+	for _, z := range yi.zones[1:] {
+		if z.yday > i {
+			break
+		}
+		off = z.offset
+	}
+	return yi.jan1 + int64(i)*86400 + int64(openingTime/time.Second) - off
 }
 
 type closingDay struct {
@@ -103,6 +123,13 @@ func buildYear(y int) *yearInfo {
 			continue
 		}
 		yi.addClosing(time.Date(oy, om, od, 12, 0, 0, 0, time.UTC).YearDay()-1, r.Name)
+	}
+	yi.jan1 = time.Date(y, time.January, 1, 0, 0, 0, 0, time.UTC).Unix()
+	for i := 0; i < yi.days; i++ {
+		_, off := time.Date(y, time.January, 1+i, 8, 0, 0, 0, copenhagen).Zone()
+		if len(yi.zones) == 0 || yi.zones[len(yi.zones)-1].offset != int64(off) {
+			yi.zones = append(yi.zones, zoneFrom{i, int64(off)})
+		}
 	}
 	wd := time.Date(y, time.January, 1, 12, 0, 0, 0, time.UTC).Weekday()
 	closed := map[int]bool{}
