@@ -1,0 +1,287 @@
+package money
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/fsc/backoffice/internal/apperr"
+)
+
+// FullBP is the whole pool in basis points: fixed shares are share_bp ÷ FullBP of it.
+const FullBP = 10000
+
+// Weights are an allocation key's weights of the factors of the mix, non-negative
+// integers; only their ratios matter.
+type Weights struct {
+	Inhabitants       int64 `json:"inhabitants"`
+	Inhabitants65Plus int64 `json:"inhabitants_65_plus"`
+	Usage             int64 `json:"usage"`
+	Equal             int64 `json:"equal"`
+}
+
+// Factors of the mix, in the order of Weights, named as in the API.
+var Factors = [4]string{"inhabitants", "inhabitants_65_plus", "usage", "equal"}
+
+func (w Weights) of(f int) int64 {
+	return [4]int64{w.Inhabitants, w.Inhabitants65Plus, w.Usage, w.Equal}[f]
+}
+
+// Participant is one member taking part in a pool's split: either a fixed share in
+// basis points, or its figures for the mix (inhabitants and inhabitants 65+ on the
+// period's last day, usage = its device-days). A member's equal value is always 1.
+type Participant struct {
+	Fixed             bool
+	ShareBP           int64 // when Fixed
+	Inhabitants       int64
+	Inhabitants65Plus int64
+	Usage             int64
+}
+
+func (p Participant) value(f int) int64 {
+	return [4]int64{p.Inhabitants, p.Inhabitants65Plus, p.Usage, 1}[f]
+}
+
+// ErrNoBasis is wrapped by the error of NewBasis when part of the pool cannot be given
+// to anyone: no participants, or a rest beyond the fixed shares with no participant
+// without a fixed share, or with every weighted factor summing to zero among them.
+var ErrNoBasis = errors.New("money: nothing to split the pool by")
+
+// ValidateKey checks an allocation key as it is entered: each fixed share_bp between 0
+// and 10000 and their sum at most 10000, each weight non-negative, and the weights' sum
+// positive unless the fixed shares sum to 10000. It returns nil, or an apperr Invalid
+// error with one field error per problem, named by the API's JSON path
+// ("fixed[1].share_bp", "fixed", "weights.usage", "weights").
+func ValidateKey(fixedBP []int64, w Weights) error {
+	var fe apperr.Fields
+	sum := checkBP(&fe, fixedBP, "fixed[%d].share_bp")
+	if sum > FullBP {
+		fe.Add("fixed", "the share_bp sum to %d, more than %d", sum, FullBP)
+	}
+	if checkWeights(&fe, w) && sum < FullBP {
+		fe.Add("weights", "must have a positive sum unless the fixed shares sum to %d (they sum to %d)", FullBP, sum)
+	}
+	return fe.Err()
+}
+
+// checkBP adds a field error for each share outside 0…FullBP and returns the sum of the
+// others (which cannot overflow).
+func checkBP(fe *apperr.Fields, bp []int64, field string) int64 {
+	var sum int64
+	for i, v := range bp {
+		if v < 0 || v > FullBP {
+			fe.Add(fmt.Sprintf(field, i), "must be between 0 and %d basis points, not %d", FullBP, v)
+			continue
+		}
+		sum += v
+	}
+	return sum
+}
+
+// checkWeights adds a field error for each negative weight and reports whether all
+// weights are zero.
+func checkWeights(fe *apperr.Fields, w Weights) (allZero bool) {
+	allZero = true
+	for f, name := range Factors {
+		switch v := w.of(f); {
+		case v < 0:
+			fe.Add("weights."+name, "must not be negative, not %d", v)
+		case v > 0:
+			allZero = false
+		}
+	}
+	return allZero
+}
+
+// Basis is the exact fraction of a pool that each participant gets under an
+// allocation key, all over one common denominator; Split turns it into øre.
+type Basis struct {
+	small  bool
+	num    []u128 // when small
+	den    u128
+	bigNum []*big.Int // otherwise
+	bigDen *big.Int
+	used   []string
+}
+
+// NewBasis applies the allocation key's formula to the participants of a pool (pass
+// them sorted by member code: ties in Split go to the lower index). A fixed participant
+// gets ShareBP ÷ 10000 of the pool; the rest, R = (10000 − Σ ShareBP) ÷ 10000, goes to
+// the others, participant i getting R × Σ_f w_f ÷ W × v_if ÷ V_f over the factors f
+// with w_f > 0 and V_f = Σ_i v_if > 0, W being the sum of those factors' weights (a
+// factor whose values sum to zero is left out, its weight with it). Everything is exact.
+//
+// It returns nil and an apperr Invalid error when the weights or the participants'
+// figures are wrong (negative, share_bp outside 0…10000 or summing above 10000; fields
+// "weights.usage", "participants[3].inhabitants", "participants[0].share_bp",
+// "participants"), or when part of the pool cannot be given to anyone: that error also
+// wraps ErrNoBasis, with a field error on "participants", "fixed" or "weights".
+func NewBasis(w Weights, ps []Participant) (*Basis, error) {
+	return newBasis(w, ps, false)
+}
+
+func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
+	var fe apperr.Fields
+	checkWeights(&fe, w)
+	var fixedBP int64
+	free := 0
+	var sums [4]u128
+	for i, p := range ps {
+		if p.Fixed {
+			fixedBP += checkBP(&fe, []int64{p.ShareBP}, fmt.Sprintf("participants[%d].share_bp", i))
+			continue
+		}
+		free++
+		for f, name := range Factors {
+			v := p.value(f)
+			if v < 0 {
+				fe.Add(fmt.Sprintf("participants[%d].%s", i, name), "must not be negative, not %d", v)
+			}
+			sums[f], _ = sums[f].add(u128{0, uint64(v)}) // at most 2^63 per participant: no overflow before 2^64 of them
+		}
+	}
+	if fixedBP > FullBP {
+		fe.Add("participants", "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	rest := FullBP - fixedBP
+	var used []int
+	for f := range Factors {
+		if w.of(f) > 0 && !sums[f].isZero() {
+			used = append(used, f)
+		}
+	}
+	switch {
+	case len(ps) == 0:
+		return nil, noBasis("participants", "there are no participants to split the pool among")
+	case rest > 0 && free == 0:
+		return nil, noBasis("fixed", "the fixed shares sum to %d basis points and no other participant takes the remaining %d", fixedBP, rest)
+	case rest > 0 && len(used) == 0:
+		return nil, noBasis("weights", "every weighted factor sums to zero among the participants without a fixed share, so nothing splits the remaining %d basis points", rest)
+	}
+	if rest == 0 {
+		used = nil // the mix gets nothing; its factors play no part
+	}
+	b := &Basis{}
+	for _, f := range used {
+		b.used = append(b.used, Factors[f])
+	}
+	if !forceBig && b.fillSmall(w, ps, rest, used, sums) {
+		return b, nil
+	}
+	b.fillBig(w, ps, rest, used, sums)
+	return b, nil
+}
+
+func noBasis(field, format string, args ...any) error {
+	return &apperr.Error{Kind: apperr.KindInvalid, Msg: "validation failed",
+		Fields: []apperr.FieldError{apperr.Field(field, format, args...)}, Err: ErrNoBasis}
+}
+
+// fillSmall computes the basis in 128 bits and reports false, leaving b for fillBig, if
+// the common denominator D = 10000 × W × Π V_f does not fit. Every numerator is at most
+// D, so nothing past that check can overflow.
+func (b *Basis) fillSmall(w Weights, ps []Participant, rest int64, used []int, sums [4]u128) bool {
+	var weight, prodV u128 = u128{}, u128{0, 1}
+	over := false
+	for _, f := range used {
+		weight, _ = weight.add(u128{0, uint64(w.of(f))}) // ≤ 4 × 2^63
+		var o bool
+		prodV, o = prodV.mul(sums[f])
+		over = over || o
+	}
+	if len(used) == 0 {
+		weight = u128{0, 1}
+	}
+	wv, o1 := weight.mul(prodV)
+	den, o2 := wv.mul64(FullBP)
+	if over || o1 || o2 {
+		return false
+	}
+	// k[f] = R × w_f × Π_{g≠f} V_g, so that a free participant's numerator is Σ k_f × v_if.
+	var k [4]u128
+	for _, f := range used {
+		k[f], _ = u128{0, uint64(rest)}.mul64(uint64(w.of(f)))
+		for _, g := range used {
+			if g != f {
+				k[f], _ = k[f].mul(sums[g])
+			}
+		}
+	}
+	b.small, b.den, b.num = true, den, make([]u128, len(ps))
+	for i, p := range ps {
+		if p.Fixed {
+			b.num[i], _ = wv.mul64(uint64(p.ShareBP))
+			continue
+		}
+		var n u128
+		for _, f := range used {
+			t, _ := k[f].mul64(uint64(p.value(f)))
+			n, _ = n.add(t)
+		}
+		b.num[i] = n
+	}
+	return true
+}
+
+// fillBig computes the same basis as fillSmall with math/big, for any size.
+func (b *Basis) fillBig(w Weights, ps []Participant, rest int64, used []int, sums [4]u128) {
+	weight, prodV := big.NewInt(0), big.NewInt(1)
+	for _, f := range used {
+		weight.Add(weight, big.NewInt(w.of(f)))
+		prodV.Mul(prodV, sums[f].big())
+	}
+	if len(used) == 0 {
+		weight.SetInt64(1)
+	}
+	wv := new(big.Int).Mul(weight, prodV)
+	b.bigDen = new(big.Int).Mul(wv, big.NewInt(FullBP))
+	var k [4]*big.Int
+	for _, f := range used {
+		k[f] = new(big.Int).Mul(big.NewInt(rest), big.NewInt(w.of(f)))
+		for _, g := range used {
+			if g != f {
+				k[f].Mul(k[f], sums[g].big())
+			}
+		}
+	}
+	b.bigNum = make([]*big.Int, len(ps))
+	t := new(big.Int)
+	for i, p := range ps {
+		n := new(big.Int)
+		if p.Fixed {
+			n.Mul(wv, big.NewInt(p.ShareBP))
+		} else {
+			for _, f := range used {
+				n.Add(n, t.Mul(k[f], big.NewInt(p.value(f))))
+			}
+		}
+		b.bigNum[i] = n
+	}
+}
+
+// Split divides total among the participants by their exact fractions, as the package
+// Split does: floors, then the øre left over to the largest remainders, ties to the
+// lower index. The shares add up to total; it cannot fail.
+func (b *Basis) Split(total int64) []int64 {
+	if b.small {
+		return splitSmall(total, b.num, b.den)
+	}
+	return splitBig(total, b.bigNum, b.bigDen)
+}
+
+// Fraction returns participant i's exact fraction of a pool, in lowest terms, for
+// showing a member's basis beside its amount. It panics if i is out of range.
+func (b *Basis) Fraction(i int) *big.Rat {
+	if b.small {
+		return new(big.Rat).SetFrac(b.num[i].big(), b.den.big())
+	}
+	return new(big.Rat).SetFrac(b.bigNum[i], b.bigDen)
+}
+
+// Used returns the factors of the mix that took part, by their API names; a factor
+// with weight 0 or whose values summed to zero is not among them, nor is any when the
+// fixed shares took the whole pool.
+func (b *Basis) Used() []string { return append([]string(nil), b.used...) }
