@@ -24,7 +24,15 @@ type Weights struct {
 var Factors = [4]string{"inhabitants", "inhabitants_65_plus", "usage", "equal"}
 
 func (w Weights) of(f int) int64 {
-	return [4]int64{w.Inhabitants, w.Inhabitants65Plus, w.Usage, w.Equal}[f]
+	switch f {
+	case 0:
+		return w.Inhabitants
+	case 1:
+		return w.Inhabitants65Plus
+	case 2:
+		return w.Usage
+	}
+	return w.Equal
 }
 
 // Participant is one member taking part in a pool's split: either a fixed share in
@@ -39,7 +47,15 @@ type Participant struct {
 }
 
 func (p Participant) value(f int) int64 {
-	return [4]int64{p.Inhabitants, p.Inhabitants65Plus, p.Usage, 1}[f]
+	switch f {
+	case 0:
+		return p.Inhabitants
+	case 1:
+		return p.Inhabitants65Plus
+	case 2:
+		return p.Usage
+	}
+	return 1
 }
 
 // ErrNoBasis is wrapped by the error of NewBasis when part of the pool cannot be given
@@ -54,7 +70,10 @@ var ErrNoBasis = errors.New("money: nothing to split the pool by")
 // ("fixed[1].share_bp", "fixed", "weights.usage", "weights").
 func ValidateKey(fixedBP []int64, w Weights) error {
 	var fe apperr.Fields
-	sum := checkBP(&fe, fixedBP, "fixed[%d].share_bp")
+	var sum int64
+	for i, bp := range fixedBP {
+		sum += checkShare(&fe, fmt.Sprintf("fixed[%d].share_bp", i), bp)
+	}
 	if sum > FullBP {
 		fe.Add("fixed", "the share_bp sum to %d, more than %d", sum, FullBP)
 	}
@@ -64,18 +83,14 @@ func ValidateKey(fixedBP []int64, w Weights) error {
 	return fe.Err()
 }
 
-// checkBP adds a field error for each share outside 0…FullBP and returns the sum of the
-// others (which cannot overflow).
-func checkBP(fe *apperr.Fields, bp []int64, field string) int64 {
-	var sum int64
-	for i, v := range bp {
-		if v < 0 || v > FullBP {
-			fe.Add(fmt.Sprintf(field, i), "must be between 0 and %d basis points, not %d", FullBP, v)
-			continue
-		}
-		sum += v
+// checkShare adds a field error if bp is outside 0…FullBP and returns bp, or 0 then,
+// so that a sum of checked shares cannot overflow.
+func checkShare(fe *apperr.Fields, field string, bp int64) int64 {
+	if bp < 0 || bp > FullBP {
+		fe.Add(field, "must be between 0 and %d basis points, not %d", FullBP, bp)
+		return 0
 	}
-	return sum
+	return bp
 }
 
 // checkWeights adds a field error for each negative weight and reports whether all
@@ -96,12 +111,13 @@ func checkWeights(fe *apperr.Fields, w Weights) (allZero bool) {
 // Basis is the exact fraction of a pool that each participant gets under an
 // allocation key, all over one common denominator; Split turns it into øre.
 type Basis struct {
-	small  bool
-	num    []u128 // when small
-	den    u128
-	bigNum []*big.Int // otherwise
-	bigDen *big.Int
-	used   []string
+	small   bool
+	num     []u128 // when small
+	den     u128
+	bigNum  []*big.Int // otherwise
+	bigDen  *big.Int
+	used    []int // indexes into Factors, in usedBuf
+	usedBuf [4]int
 }
 
 // NewBasis applies the allocation key's formula to the participants of a pool (pass
@@ -126,20 +142,31 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 	var fixedBP int64
 	free := 0
 	var sums [4]u128
-	for i, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		if p.Fixed {
-			fixedBP += checkBP(&fe, []int64{p.ShareBP}, fmt.Sprintf("participants[%d].share_bp", i))
+			if p.ShareBP < 0 || p.ShareBP > FullBP {
+				checkShare(&fe, fmt.Sprintf("participants[%d].share_bp", i), p.ShareBP)
+			} else {
+				fixedBP += p.ShareBP
+			}
 			continue
 		}
 		free++
-		for f, name := range Factors {
-			v := p.value(f)
-			if v < 0 {
-				fe.Add(fmt.Sprintf("participants[%d].%s", i, name), "must not be negative, not %d", v)
+		if p.Inhabitants < 0 || p.Inhabitants65Plus < 0 || p.Usage < 0 {
+			for f, name := range Factors {
+				if v := p.value(f); v < 0 {
+					fe.Add(fmt.Sprintf("participants[%d].%s", i, name), "must not be negative, not %d", v)
+				}
 			}
-			sums[f], _ = sums[f].add(u128{0, uint64(v)}) // at most 2^63 per participant: no overflow before 2^64 of them
+			continue
 		}
+		// Each value is below 2^63: no sum overflows before 2^65 participants.
+		sums[0], _ = sums[0].add(u128{0, uint64(p.Inhabitants)})
+		sums[1], _ = sums[1].add(u128{0, uint64(p.Inhabitants65Plus)})
+		sums[2], _ = sums[2].add(u128{0, uint64(p.Usage)})
 	}
+	sums[3] = u128{0, uint64(free)}
 	if fixedBP > FullBP {
 		fe.Add("participants", "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
 	}
@@ -147,7 +174,8 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 		return nil, err
 	}
 	rest := FullBP - fixedBP
-	var used []int
+	b := &Basis{}
+	used := b.usedBuf[:0]
 	for f := range Factors {
 		if w.of(f) > 0 && !sums[f].isZero() {
 			used = append(used, f)
@@ -162,12 +190,9 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 		return nil, noBasis("weights", "every weighted factor sums to zero among the participants without a fixed share, so nothing splits the remaining %d basis points", rest)
 	}
 	if rest == 0 {
-		used = nil // the mix gets nothing; its factors play no part
+		used = used[:0] // the mix gets nothing; its factors play no part
 	}
-	b := &Basis{}
-	for _, f := range used {
-		b.used = append(b.used, Factors[f])
-	}
+	b.used = used
 	if !forceBig && b.fillSmall(w, ps, rest, used, sums) {
 		return b, nil
 	}
@@ -211,17 +236,19 @@ func (b *Basis) fillSmall(w Weights, ps []Participant, rest int64, used []int, s
 		}
 	}
 	b.small, b.den, b.num = true, den, make([]u128, len(ps))
-	for i, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		if p.Fixed {
 			b.num[i], _ = wv.mul64(uint64(p.ShareBP))
 			continue
 		}
-		var n u128
-		for _, f := range used {
-			t, _ := k[f].mul64(uint64(p.value(f)))
-			n, _ = n.add(t)
-		}
-		b.num[i] = n
+		// k is zero for a factor left out, so all four terms can be added.
+		n, _ := k[0].mul64(uint64(p.Inhabitants))
+		t, _ := k[1].mul64(uint64(p.Inhabitants65Plus))
+		n, _ = n.add(t)
+		t, _ = k[2].mul64(uint64(p.Usage))
+		n, _ = n.add(t)
+		b.num[i], _ = n.add(k[3])
 	}
 	return true
 }
@@ -284,4 +311,10 @@ func (b *Basis) Fraction(i int) *big.Rat {
 // Used returns the factors of the mix that took part, by their API names; a factor
 // with weight 0 or whose values summed to zero is not among them, nor is any when the
 // fixed shares took the whole pool.
-func (b *Basis) Used() []string { return append([]string(nil), b.used...) }
+func (b *Basis) Used() []string {
+	out := make([]string, len(b.used))
+	for i, f := range b.used {
+		out[i] = Factors[f]
+	}
+	return out
+}

@@ -94,7 +94,7 @@ func edgy(r *rand.Rand) int64 {
 func TestMulDivRound(t *testing.T) {
 	for _, tc := range []struct {
 		a, b, c, want int64
-		err         error
+		err           error
 	}{
 		{5, 1, 2, 3, nil},   // 2.5 → 3
 		{-5, 1, 2, -3, nil}, // −2.5 → −3

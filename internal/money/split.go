@@ -1,11 +1,9 @@
 package money
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 )
 
 // ErrNoWeights is wrapped by the error of Split when there is nothing to split by: no
@@ -69,24 +67,22 @@ func splitSmall(total int64, num []u128, den u128) []int64 {
 	m := abs(total)
 	div := newDivisor(den)
 	shares := make([]int64, len(num))
-	rems := make([]smallRem, 0, len(num))
+	var buf [128]smallRem // the remainders of a usual pool stay on the stack
+	rems := buf[:0]
+	if len(num) > len(buf) {
+		rems = make([]smallRem, 0, len(num))
+	}
 	var given uint64
 	for i, n := range num {
 		q, r := div.quoRem(m, n)
 		shares[i] = int64(q) // q ≤ m ≤ 2^63; see withSign
 		given += q
 		if !r.isZero() {
-			rems = append(rems, smallRem{r, i})
+			rems = append(rems, smallRem{r.hi, r.lo, i})
 		}
 	}
-	left := m - given
-	if left > 0 {
-		slices.SortFunc(rems, func(a, b smallRem) int {
-			if c := b.r.cmp(a.r); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.i, b.i)
-		})
+	if left := int(m - given); left > 0 {
+		firstSmall(rems, left)
 		for _, r := range rems[:left] {
 			shares[r.i]++
 		}
@@ -94,9 +90,50 @@ func splitSmall(total int64, num []u128, den u128) []int64 {
 	return withSign(shares, total < 0)
 }
 
+// smallRem is a share's remainder; its order puts the larger remainder first and,
+// between equal ones, the lower index.
 type smallRem struct {
-	r u128
-	i int
+	hi, lo uint64
+	i      int
+}
+
+func (a *smallRem) before(b *smallRem) bool {
+	return a.hi > b.hi || a.hi == b.hi && (a.lo > b.lo || a.lo == b.lo && a.i < b.i)
+}
+
+// firstSmall is first for smallRem, with the comparison inlined: the selection is
+// most of a split's time.
+func firstSmall(xs []smallRem, k int) {
+	lo, hi := 0, len(xs)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if xs[mid].before(&xs[lo]) {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi-1].before(&xs[mid]) {
+			xs[hi-1], xs[mid] = xs[mid], xs[hi-1]
+			if xs[mid].before(&xs[lo]) {
+				xs[mid], xs[lo] = xs[lo], xs[mid]
+			}
+		}
+		xs[mid], xs[hi-1] = xs[hi-1], xs[mid]
+		pivot, p := &xs[hi-1], lo
+		for j := lo; j < hi-1; j++ {
+			if xs[j].before(pivot) {
+				xs[p], xs[j] = xs[j], xs[p]
+				p++
+			}
+		}
+		xs[p], xs[hi-1] = xs[hi-1], xs[p]
+		switch {
+		case k < p:
+			hi = p
+		case k > p+1:
+			lo = p + 1
+		default:
+			return
+		}
+	}
 }
 
 // splitBig is Split for weights num with den = Σ num > 0, of any size.
@@ -121,17 +158,52 @@ func splitBig(total int64, num []*big.Int, den *big.Int) []int64 {
 		}
 	}
 	if left := m - given; left > 0 {
-		slices.SortFunc(rems, func(a, b bigRem) int {
-			if c := b.r.Cmp(a.r); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.i, b.i)
+		first(rems, int(left), func(a, b bigRem) bool {
+			c := a.r.Cmp(b.r)
+			return c > 0 || c == 0 && a.i < b.i
 		})
 		for _, r := range rems[:left] {
 			shares[r.i]++
 		}
 	}
 	return withSign(shares, total < 0)
+}
+
+// first reorders xs so that xs[:k] are its k first elements in the strict order
+// before, in some order (quickselect: linear on average, where a sort would be n log n;
+// remainders are ordered largest first, ties by index, so no two are equal).
+func first[T any](xs []T, k int, before func(a, b T) bool) {
+	lo, hi := 0, len(xs)
+	for hi-lo > 1 {
+		// The median of three as pivot, moved to the end, then Lomuto's partition.
+		mid := lo + (hi-lo)/2
+		if before(xs[mid], xs[lo]) {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if before(xs[hi-1], xs[mid]) {
+			xs[hi-1], xs[mid] = xs[mid], xs[hi-1]
+			if before(xs[mid], xs[lo]) {
+				xs[mid], xs[lo] = xs[lo], xs[mid]
+			}
+		}
+		xs[mid], xs[hi-1] = xs[hi-1], xs[mid]
+		p := lo
+		for j := lo; j < hi-1; j++ {
+			if before(xs[j], xs[hi-1]) {
+				xs[p], xs[j] = xs[j], xs[p]
+				p++
+			}
+		}
+		xs[p], xs[hi-1] = xs[hi-1], xs[p]
+		switch {
+		case k < p:
+			hi = p
+		case k > p+1:
+			lo = p + 1
+		default:
+			return
+		}
+	}
 }
 
 // withSign negates the shares, magnitudes of at most |total| ≤ 2^63, for a negative
