@@ -3,7 +3,6 @@ package money
 import (
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/fsc/backoffice/internal/apperr"
 )
@@ -36,8 +35,9 @@ func (w Weights) of(f int) int64 {
 }
 
 // Participant is one member taking part in a pool's split: either a fixed share in
-// basis points, or its figures for the mix (inhabitants and inhabitants 65+ on the
-// period's last day, usage = its device-days). A member's equal value is always 1.
+// basis points (its figures then play no part), or its figures for the mix
+// (inhabitants and inhabitants 65+ on the period's last day, usage = its device-days in
+// the scheme's products in the period). A member's equal value is always 1.
 type Participant struct {
 	Fixed             bool
 	ShareBP           int64 // when Fixed
@@ -63,11 +63,29 @@ func (p Participant) value(f int) int64 {
 // without a fixed share, or with every weighted factor summing to zero among them.
 var ErrNoBasis = errors.New("money: nothing to split the pool by")
 
+// Codes of the field errors of ValidateKey and NewBasis, for pages to translate (the
+// English Message is the API's): a negative figure or weight has the validator's "gte"
+// with Param "0".
+const (
+	CodeShareBP     = "share_bp"     // a share_bp outside 0…10000
+	CodeShareBPSum  = "share_bp_sum" // fixed shares summing above 10000
+	CodeWeightsZero = "weights_zero" // no positive weight while the fixed shares leave a rest
+	CodeNoBasis     = "no_basis"     // part of the pool has no one to go to (ErrNoBasis)
+)
+
+// fieldErr adds a field error with a code; param is the code's argument, if any.
+func fieldErr(fe *apperr.Fields, field, code, param, format string, args ...any) {
+	f := apperr.Field(field, format, args...)
+	f.Code, f.Param = code, param
+	*fe = append(*fe, f)
+}
+
 // ValidateKey checks an allocation key as it is entered: each fixed share_bp between 0
 // and 10000 and their sum at most 10000, each weight non-negative, and the weights' sum
 // positive unless the fixed shares sum to 10000. It returns nil, or an apperr Invalid
 // error with one field error per problem, named by the API's JSON path
-// ("fixed[1].share_bp", "fixed", "weights.usage", "weights").
+// ("fixed[1].share_bp", "fixed", "weights.usage", "weights") and carrying one of the
+// Code constants (or "gte" for a negative weight).
 func ValidateKey(fixedBP []int64, w Weights) error {
 	var fe apperr.Fields
 	var sum int64
@@ -75,10 +93,10 @@ func ValidateKey(fixedBP []int64, w Weights) error {
 		sum += checkShare(&fe, fmt.Sprintf("fixed[%d].share_bp", i), bp)
 	}
 	if sum > FullBP {
-		fe.Add("fixed", "the share_bp sum to %d, more than %d", sum, FullBP)
+		fieldErr(&fe, "fixed", CodeShareBPSum, "", "the share_bp sum to %d, more than %d", sum, FullBP)
 	}
 	if checkWeights(&fe, w) && sum < FullBP {
-		fe.Add("weights", "must have a positive sum unless the fixed shares sum to %d (they sum to %d)", FullBP, sum)
+		fieldErr(&fe, "weights", CodeWeightsZero, "", "must have a positive sum unless the fixed shares sum to %d (they sum to %d)", FullBP, sum)
 	}
 	return fe.Err()
 }
@@ -87,7 +105,7 @@ func ValidateKey(fixedBP []int64, w Weights) error {
 // so that a sum of checked shares cannot overflow.
 func checkShare(fe *apperr.Fields, field string, bp int64) int64 {
 	if bp < 0 || bp > FullBP {
-		fe.Add(field, "must be between 0 and %d basis points, not %d", FullBP, bp)
+		fieldErr(fe, field, CodeShareBP, "", "must be between 0 and %d basis points, not %d", FullBP, bp)
 		return 0
 	}
 	return bp
@@ -100,24 +118,12 @@ func checkWeights(fe *apperr.Fields, w Weights) (allZero bool) {
 	for f, name := range Factors {
 		switch v := w.of(f); {
 		case v < 0:
-			fe.Add("weights."+name, "must not be negative, not %d", v)
+			fieldErr(fe, "weights."+name, "gte", "0", "must not be negative, not %d", v)
 		case v > 0:
 			allZero = false
 		}
 	}
 	return allZero
-}
-
-// Basis is the exact fraction of a pool that each participant gets under an
-// allocation key, all over one common denominator; Split turns it into øre.
-type Basis struct {
-	small   bool
-	num     []u128 // when small
-	den     u128
-	bigNum  []*big.Int // otherwise
-	bigDen  *big.Int
-	used    []int // indexes into Factors, in usedBuf
-	usedBuf [4]int
 }
 
 // NewBasis applies the allocation key's formula to the participants of a pool (pass
@@ -131,7 +137,9 @@ type Basis struct {
 // figures are wrong (negative, share_bp outside 0…10000 or summing above 10000; fields
 // "weights.usage", "participants[3].inhabitants", "participants[0].share_bp",
 // "participants"), or when part of the pool cannot be given to anyone: that error also
-// wraps ErrNoBasis, with a field error on "participants", "fixed" or "weights".
+// wraps ErrNoBasis, with a CodeNoBasis field error on "participants", "fixed" (the
+// fixed shares leave a rest and every participant has one) or "weights" (every
+// weighted factor sums to zero). The caller knows which request field to name instead.
 func NewBasis(w Weights, ps []Participant) (*Basis, error) {
 	return newBasis(w, ps, false)
 }
@@ -156,7 +164,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 		if p.Inhabitants < 0 || p.Inhabitants65Plus < 0 || p.Usage < 0 {
 			for f, name := range Factors {
 				if v := p.value(f); v < 0 {
-					fe.Add(fmt.Sprintf("participants[%d].%s", i, name), "must not be negative, not %d", v)
+					fieldErr(&fe, fmt.Sprintf("participants[%d].%s", i, name), "gte", "0", "must not be negative, not %d", v)
 				}
 			}
 			continue
@@ -168,7 +176,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 	}
 	sums[3] = u128{0, uint64(free)}
 	if fixedBP > FullBP {
-		fe.Add("participants", "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
+		fieldErr(&fe, "participants", CodeShareBPSum, "", "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -201,120 +209,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 }
 
 func noBasis(field, format string, args ...any) error {
-	return &apperr.Error{Kind: apperr.KindInvalid, Msg: "validation failed",
-		Fields: []apperr.FieldError{apperr.Field(field, format, args...)}, Err: ErrNoBasis}
-}
-
-// fillSmall computes the basis in 128 bits and reports false, leaving b for fillBig, if
-// the common denominator D = 10000 × W × Π V_f does not fit. Every numerator is at most
-// D, so nothing past that check can overflow.
-func (b *Basis) fillSmall(w Weights, ps []Participant, rest int64, used []int, sums [4]u128) bool {
-	var weight, prodV u128 = u128{}, u128{0, 1}
-	over := false
-	for _, f := range used {
-		weight, _ = weight.add(u128{0, uint64(w.of(f))}) // ≤ 4 × 2^63
-		var o bool
-		prodV, o = prodV.mul(sums[f])
-		over = over || o
-	}
-	if len(used) == 0 {
-		weight = u128{0, 1}
-	}
-	wv, o1 := weight.mul(prodV)
-	den, o2 := wv.mul64(FullBP)
-	if over || o1 || o2 {
-		return false
-	}
-	// k[f] = R × w_f × Π_{g≠f} V_g, so that a free participant's numerator is Σ k_f × v_if.
-	var k [4]u128
-	for _, f := range used {
-		k[f], _ = u128{0, uint64(rest)}.mul64(uint64(w.of(f)))
-		for _, g := range used {
-			if g != f {
-				k[f], _ = k[f].mul(sums[g])
-			}
-		}
-	}
-	b.small, b.den, b.num = true, den, make([]u128, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		if p.Fixed {
-			b.num[i], _ = wv.mul64(uint64(p.ShareBP))
-			continue
-		}
-		// k is zero for a factor left out, so all four terms can be added.
-		n, _ := k[0].mul64(uint64(p.Inhabitants))
-		t, _ := k[1].mul64(uint64(p.Inhabitants65Plus))
-		n, _ = n.add(t)
-		t, _ = k[2].mul64(uint64(p.Usage))
-		n, _ = n.add(t)
-		b.num[i], _ = n.add(k[3])
-	}
-	return true
-}
-
-// fillBig computes the same basis as fillSmall with math/big, for any size.
-func (b *Basis) fillBig(w Weights, ps []Participant, rest int64, used []int, sums [4]u128) {
-	weight, prodV := big.NewInt(0), big.NewInt(1)
-	for _, f := range used {
-		weight.Add(weight, big.NewInt(w.of(f)))
-		prodV.Mul(prodV, sums[f].big())
-	}
-	if len(used) == 0 {
-		weight.SetInt64(1)
-	}
-	wv := new(big.Int).Mul(weight, prodV)
-	b.bigDen = new(big.Int).Mul(wv, big.NewInt(FullBP))
-	var k [4]*big.Int
-	for _, f := range used {
-		k[f] = new(big.Int).Mul(big.NewInt(rest), big.NewInt(w.of(f)))
-		for _, g := range used {
-			if g != f {
-				k[f].Mul(k[f], sums[g].big())
-			}
-		}
-	}
-	b.bigNum = make([]*big.Int, len(ps))
-	t := new(big.Int)
-	for i, p := range ps {
-		n := new(big.Int)
-		if p.Fixed {
-			n.Mul(wv, big.NewInt(p.ShareBP))
-		} else {
-			for _, f := range used {
-				n.Add(n, t.Mul(k[f], big.NewInt(p.value(f))))
-			}
-		}
-		b.bigNum[i] = n
-	}
-}
-
-// Split divides total among the participants by their exact fractions, as the package
-// Split does: floors, then the øre left over to the largest remainders, ties to the
-// lower index. The shares add up to total; it cannot fail.
-func (b *Basis) Split(total int64) []int64 {
-	if b.small {
-		return splitSmall(total, b.num, b.den)
-	}
-	return splitBig(total, b.bigNum, b.bigDen)
-}
-
-// Fraction returns participant i's exact fraction of a pool, in lowest terms, for
-// showing a member's basis beside its amount. It panics if i is out of range.
-func (b *Basis) Fraction(i int) *big.Rat {
-	if b.small {
-		return new(big.Rat).SetFrac(b.num[i].big(), b.den.big())
-	}
-	return new(big.Rat).SetFrac(b.bigNum[i], b.bigDen)
-}
-
-// Used returns the factors of the mix that took part, by their API names; a factor
-// with weight 0 or whose values summed to zero is not among them, nor is any when the
-// fixed shares took the whole pool.
-func (b *Basis) Used() []string {
-	out := make([]string, len(b.used))
-	for i, f := range b.used {
-		out[i] = Factors[f]
-	}
-	return out
+	var fe apperr.Fields
+	fieldErr(&fe, field, CodeNoBasis, "", format, args...)
+	return &apperr.Error{Kind: apperr.KindInvalid, Msg: "validation failed", Fields: fe, Err: ErrNoBasis}
 }

@@ -37,6 +37,8 @@ func TestValidateKey(t *testing.T) {
 	}
 }
 
+// fieldsOf returns the fields of err's field errors, each followed by its code and
+// param when they are not the usual ones, so that a test names them too.
 func fieldsOf(err error) []string {
 	var e *apperr.Error
 	if !errors.As(err, &e) {
@@ -44,6 +46,17 @@ func fieldsOf(err error) []string {
 	}
 	var out []string
 	for _, f := range e.Fields {
+		usual := map[string]string{"weights": CodeWeightsZero, "fixed": CodeShareBPSum, "participants": CodeShareBPSum}[f.Field]
+		switch {
+		case strings.HasSuffix(f.Field, "share_bp"):
+			usual = CodeShareBP
+		case usual == "":
+			usual = "gte0"
+		}
+		if f.Code+f.Param != usual {
+			out = append(out, f.Field+"!"+f.Code+f.Param)
+			continue
+		}
 		out = append(out, f.Field)
 	}
 	return out
@@ -130,11 +143,11 @@ func TestBasisErrors(t *testing.T) {
 		fields  []string
 		noBasis bool
 	}{
-		{"no participants", Weights{Equal: 1}, nil, []string{"participants"}, true},
-		{"only fixed members, short of 10000", Weights{Equal: 1}, []Participant{fixed(4000), fixed(5000)}, []string{"fixed"}, true},
+		{"no participants", Weights{Equal: 1}, nil, []string{"participants!no_basis"}, true},
+		{"only fixed members, short of 10000", Weights{Equal: 1}, []Participant{fixed(4000), fixed(5000)}, []string{"fixed!no_basis"}, true},
 		{"every weighted factor sums to zero", Weights{Usage: 1, Inhabitants65Plus: 2},
-			[]Participant{fixed(5000), free(100, 0, 0), free(200, 0, 0)}, []string{"weights"}, true},
-		{"no weights", Weights{}, []Participant{free(1, 1, 1)}, []string{"weights"}, true},
+			[]Participant{fixed(5000), free(100, 0, 0), free(200, 0, 0)}, []string{"weights!no_basis"}, true},
+		{"no weights", Weights{}, []Participant{free(1, 1, 1)}, []string{"weights!no_basis"}, true},
 		{"fixed shares above 10000", Weights{Equal: 1}, []Participant{fixed(6000), fixed(4001), free(1, 1, 1)}, []string{"participants"}, false},
 		{"bad figures", Weights{Inhabitants: -1, Equal: 1},
 			[]Participant{fixed(10001), free(-1, 0, 0), free(1, -5, -2)},
