@@ -232,3 +232,31 @@ func TestQuoRem(t *testing.T) {
 		}
 	}
 }
+
+// TestDiv3Corrections divides numbers just below a multiple of a 128-bit divisor, where
+// the first estimate of the quotient is one too large and agrees with the dividend in
+// its top two words: only the comparison of the lowest words finds it.
+func TestDiv3Corrections(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 100000 {
+		den := u128{r.Uint64() | 1<<63, r.Uint64()}
+		v := newDivisor(den)
+		q := r.Uint64() >> (1 + r.IntN(63))
+		// t = (q+1)×den; p = t − δ with 1 ≤ δ ≤ t's low word (so no borrow past it).
+		tt := new(big.Int).Mul(new(big.Int).SetUint64(q+1), den.big())
+		low := new(big.Int).And(tt, new(big.Int).SetUint64(math.MaxUint64)).Uint64()
+		if low == 0 {
+			continue
+		}
+		p := new(big.Int).Sub(tt, new(big.Int).SetUint64(1+r.Uint64()%low))
+		var w [3]uint64
+		for i := range w {
+			w[i] = new(big.Int).Rsh(p, uint(64*i)).Uint64()
+		}
+		gotQ, gotR := v.div3(w[2], w[1], w[0])
+		wantQ, wantR := new(big.Int).QuoRem(p, den.big(), new(big.Int))
+		if gotQ != wantQ.Uint64() || gotR.big().Cmp(wantR) != 0 {
+			t.Fatalf("%s ÷ %s = %d rem %s; want %s rem %s", p, den.big(), gotQ, gotR.big(), wantQ, wantR)
+		}
+	}
+}

@@ -109,19 +109,24 @@ func (v divisor) quoRem(m uint64, n u128) (uint64, u128) {
 		q, r := bits.Div64(hi, lo, v.d.lo) // hi < den because m×n/den ≤ m
 		return q, u128{0, r}
 	}
-	// p = m×n in three words, then shifted by s; m×n ≤ 2^63·den keeps the top word
-	// below 2^63 ≤ d.hi, as Div64 needs.
+	// p = m×n in three words.
 	h1, p0 := bits.Mul64(n.lo, m)
 	h2, l2 := bits.Mul64(n.hi, m)
 	p1, c := bits.Add64(h1, l2, 0)
-	p2 := h2 + c
+	return v.div3(h2+c, p1, p0)
+}
+
+// div3 divides p2:p1:p0 ≤ 2^63·den by den (not small), returning the quotient and the
+// remainder shifted left by s. The shift by s keeps p's top word below 2^63 ≤ d.hi,
+// as Div64 needs.
+func (v divisor) div3(p2, p1, p0 uint64) (uint64, u128) {
 	s := v.s
 	n2, n1, n0 := p2<<s|p1>>(64-s), p1<<s|p0>>(64-s), p0<<s
 	q, _ := bits.Div64(n2, n1, v.d.hi)
 	// q is at most 2 too large; t = q×d in three words.
 	t1, t0 := bits.Mul64(q, v.d.lo)
 	t3, t2 := bits.Mul64(q, v.d.hi)
-	t1, c = bits.Add64(t1, t2, 0)
+	t1, c := bits.Add64(t1, t2, 0)
 	t2 = t3 + c
 	for t2 > n2 || t2 == n2 && (t1 > n1 || t1 == n1 && t0 > n0) {
 		q--
