@@ -126,7 +126,7 @@ func randomKey(r *rand.Rand) (Weights, []Participant) {
 func TestBasisProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	small, failed := 0, 0
-	for k := range 10000 {
+	for k := range 10000 / raceDivisor {
 		w, ps := randomKey(r)
 		total := randomTotal(r)
 		want, ok := refFractions(w, ps)
@@ -164,7 +164,7 @@ func TestBasisProperties(t *testing.T) {
 			t.Fatalf("NewBasis(%+v, %+v).Split(%d) = %v, then %v, via math/big %v", w, ps, total, shares, again, big)
 		}
 	}
-	if small < 5000 || small == 10000-failed || failed == 0 {
+	if small < 5000/raceDivisor || small == 10000/raceDivisor-failed || failed == 0 {
 		t.Fatalf("%d cases on the 128-bit path, %d without a basis: the generator should exercise every path", small, failed)
 	}
 }
@@ -187,7 +187,7 @@ func basisNumDen(b *Basis) ([]*big.Int, *big.Int) {
 func TestMoveOneInhabitant(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	moved := 0
-	for range 10000 {
+	for range 10000 / raceDivisor {
 		w, ps := randomKey(r)
 		w.Inhabitants = 1 + r.Int64N(100)
 		total := randomTotal(r)
@@ -208,21 +208,26 @@ func TestMoveOneInhabitant(t *testing.T) {
 		}
 		moved++
 		s1, s2 := before.Split(total), b2.Split(total)
-		tot := new(big.Rat).SetInt64(total)
+		// With exact shares e = total × n ÷ d, the test is |Δs − Δe| ≤ 1, that is
+		// |Δs·d1·d2 − total·(n2·d1 − n1·d2)| ≤ d1·d2, all in integers.
+		n1, d1 := basisNumDen(before)
+		n2, d2 := basisNumDen(b2)
+		dd := new(big.Int).Mul(d1, d2)
+		tot := big.NewInt(total)
 		for i := range ps {
-			exactMove := new(big.Rat).Sub(b2.Fraction(i), before.Fraction(i))
-			exactMove.Mul(exactMove, tot)
-			off := new(big.Rat).Sub(new(big.Rat).SetInt64(s2[i]-s1[i]), exactMove)
-			if off.Abs(off).Cmp(big.NewRat(1, 1)) > 0 {
+			exactMove := new(big.Int).Mul(n2[i], d1)
+			exactMove.Sub(exactMove, new(big.Int).Mul(n1[i], d2)).Mul(exactMove, tot)
+			off := new(big.Int).Mul(big.NewInt(s2[i]-s1[i]), dd)
+			if off.Sub(off, exactMove).CmpAbs(dd) > 0 {
 				t.Fatalf("pool %d, inhabitant moved from %d to %d: share %d went %d → %d, its exact share moved by %s",
-					total, from, to, i, s1[i], s2[i], exactMove.FloatString(4))
+					total, from, to, i, s1[i], s2[i], new(big.Rat).SetFrac(exactMove, dd).FloatString(4))
 			}
 			if exactMove.Sign() == 0 && (s2[i]-s1[i] > 1 || s1[i]-s2[i] > 1) {
 				t.Fatalf("share %d moved %d → %d while its exact share stayed", i, s1[i], s2[i])
 			}
 		}
 	}
-	if moved < 2000 {
+	if moved < 2000/raceDivisor {
 		t.Fatalf("only %d moves tried", moved)
 	}
 }

@@ -55,7 +55,7 @@ func TestAddSubMulSum(t *testing.T) {
 // the edges, where the overflow checks can go wrong.
 func TestMulAgainstBig(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for range 20000 {
+	for range 20000 / raceDivisor {
 		a, b := edgy(r), edgy(r)
 		check := func(name string, got int64, err error, want *big.Int) {
 			fits := want.IsInt64()
@@ -131,7 +131,7 @@ func TestMulDivRound(t *testing.T) {
 // TestMulDivRoundAgainstBig checks MulDivRound against a rounding done in math/big.
 func TestMulDivRoundAgainstBig(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for i := range 100000 {
+	for i := range 100000 / raceDivisor {
 		a, b, c := edgy(r), edgy(r), edgy(r)
 		if i%3 == 0 { // small divisors and exact halves are where rounding goes wrong
 			c = r.Int64N(64) - 32
@@ -200,7 +200,7 @@ func TestFormat(t *testing.T) {
 // digits say exactly the amount, for any int64.
 func TestFormatDecimalRoundTrips(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for range 10000 {
+	for range 10000 / raceDivisor {
 		ore := edgy(r)
 		s := FormatDecimal(ore)
 		v, ok := new(big.Rat).SetString(s)

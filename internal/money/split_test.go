@@ -175,7 +175,7 @@ func randomWeights(r *rand.Rand) []*big.Int {
 func TestSplitProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	small := 0
-	for range 10000 {
+	for range 10000 / raceDivisor {
 		total, ws := randomTotal(r), randomWeights(r)
 		shares, err := Split(total, ws)
 		if err != nil {
@@ -194,15 +194,15 @@ func TestSplitProperties(t *testing.T) {
 			}
 		}
 	}
-	if small < 3000 || small > 9000 {
-		t.Fatalf("%d of 10000 cases took the 128-bit path; the generator should exercise both", small)
+	if small < 3000/raceDivisor || small > 9000/raceDivisor {
+		t.Fatalf("%d of %d cases took the 128-bit path; the generator should exercise both", small, 10000/raceDivisor)
 	}
 }
 
 // TestQuoRem checks the 128-bit division against math/big near its edges.
 func TestQuoRem(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for range 200000 {
+	for range 200000 / raceDivisor {
 		den := u128{r.Uint64() >> r.IntN(64), r.Uint64()}
 		if r.IntN(4) == 0 {
 			den.hi = 0
@@ -238,7 +238,7 @@ func TestQuoRem(t *testing.T) {
 // its top two words: only the comparison of the lowest words finds it.
 func TestDiv3Corrections(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	for range 100000 {
+	for range 100000 / raceDivisor {
 		den := u128{r.Uint64() | 1<<63, r.Uint64()}
 		v := newDivisor(den)
 		q := r.Uint64() >> (1 + r.IntN(63))
