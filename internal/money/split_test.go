@@ -233,9 +233,9 @@ func TestQuoRem(t *testing.T) {
 	}
 }
 
-// TestDiv3Corrections divides numbers just below a multiple of a 128-bit divisor, where
-// the first estimate of the quotient is one too large and agrees with the dividend in
-// its top two words: only the comparison of the lowest words finds it.
+// TestDiv3Corrections divides numbers just below and at multiples of a 128-bit
+// divisor, where an estimate of the quotient is most easily off by one and only the
+// lowest words tell.
 func TestDiv3Corrections(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for range 100000 / raceDivisor {
@@ -249,6 +249,9 @@ func TestDiv3Corrections(t *testing.T) {
 			continue
 		}
 		p := new(big.Int).Sub(tt, new(big.Int).SetUint64(1+r.Uint64()%low))
+		if r.IntN(4) == 0 {
+			p.Set(tt) // an exact multiple: remainder 0
+		}
 		var w [3]uint64
 		for i := range w {
 			w[i] = new(big.Int).Rsh(p, uint(64*i)).Uint64()
@@ -257,6 +260,29 @@ func TestDiv3Corrections(t *testing.T) {
 		wantQ, wantR := new(big.Int).QuoRem(p, den.big(), new(big.Int))
 		if gotQ != wantQ.Uint64() || gotR.big().Cmp(wantR) != 0 {
 			t.Fatalf("%s ÷ %s = %d rem %s; want %s rem %s", p, den.big(), gotQ, gotR.big(), wantQ, wantR)
+		}
+	}
+}
+
+// TestReciprocal checks the divisor's reciprocal against its definition.
+func TestReciprocal(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	b192 := new(big.Int).Lsh(big.NewInt(1), 192)
+	b64 := new(big.Int).Lsh(big.NewInt(1), 64)
+	for i := range 100000 / raceDivisor {
+		d1, d0 := r.Uint64()|1<<63, r.Uint64()
+		switch i % 4 { // the edges: d1 = 2^63 or 2^64 − 1, d0 = 0 or 2^64 − 1
+		case 1:
+			d1 = 1 << 63
+		case 2:
+			d1 = math.MaxUint64
+		case 3:
+			d0 = uint64(r.IntN(2)) * math.MaxUint64
+		}
+		want := new(big.Int).Sub(b192, big.NewInt(1))
+		want.Quo(want, u128{d1, d0}.big()).Sub(want, b64)
+		if got := reciprocal(d1, d0); want.Uint64() != got || !want.IsUint64() {
+			t.Fatalf("reciprocal(%#x, %#x) = %#x; want %s", d1, d0, got, want.Text(16))
 		}
 	}
 }
