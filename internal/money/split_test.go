@@ -252,6 +252,9 @@ func TestDiv3Corrections(t *testing.T) {
 		if r.IntN(4) == 0 {
 			p.Set(tt) // an exact multiple: remainder 0
 		}
+		if r.IntN(4) == 0 {
+			p.Set(tt) // an exact multiple: remainder 0
+		}
 		var w [3]uint64
 		for i := range w {
 			w[i] = new(big.Int).Rsh(p, uint(64*i)).Uint64()
