@@ -266,26 +266,3 @@ func TestDiv3Corrections(t *testing.T) {
 		}
 	}
 }
-
-// TestReciprocal checks the divisor's reciprocal against its definition.
-func TestReciprocal(t *testing.T) {
-	r := rand.New(rand.NewPCG(17, 18))
-	b192 := new(big.Int).Lsh(big.NewInt(1), 192)
-	b64 := new(big.Int).Lsh(big.NewInt(1), 64)
-	for i := range 100000 / raceDivisor {
-		d1, d0 := r.Uint64()|1<<63, r.Uint64()
-		switch i % 4 { // the edges: d1 = 2^63 or 2^64 − 1, d0 = 0 or 2^64 − 1
-		case 1:
-			d1 = 1 << 63
-		case 2:
-			d1 = math.MaxUint64
-		case 3:
-			d0 = uint64(r.IntN(2)) * math.MaxUint64
-		}
-		want := new(big.Int).Sub(b192, big.NewInt(1))
-		want.Quo(want, u128{d1, d0}.big()).Sub(want, b64)
-		if got := reciprocal(d1, d0); want.Uint64() != got || !want.IsUint64() {
-			t.Fatalf("reciprocal(%#x, %#x) = %#x; want %s", d1, d0, got, want.Text(16))
-		}
-	}
-}

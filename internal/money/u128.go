@@ -84,14 +84,12 @@ func beUint64(b []byte) uint64 {
 	return v
 }
 
-// divisor divides m×n by a fixed den ≥ n (so the quotient is at most m). A den of more
-// than 64 bits is normalised once and its reciprocal taken, so that each division
-// is a few multiplications and no hardware division (Möller and Granlund, "Improved
-// division by invariant integers", 2011, algorithms 5 and 6, as GMP's udiv_qr_3by2).
+// divisor divides m×n by a fixed den ≥ n (so the quotient is at most m): den is
+// normalised once, so each division is one hardware 128÷64 step plus at most two
+// corrections (Knuth, TAOCP 4.3.1, algorithm D with a single quotient digit).
 type divisor struct {
 	d     u128 // den << s, top bit set; or den itself when it fits in 64 bits
 	s     uint
-	inv   uint64 // floor((2^192 − 1) ÷ d) − 2^64
 	small bool
 }
 
@@ -100,31 +98,7 @@ func newDivisor(den u128) divisor {
 		return divisor{d: den, small: true}
 	}
 	s := uint(bits.LeadingZeros64(den.hi))
-	d := u128{den.hi<<s | den.lo>>(64-s), den.lo << s}
-	return divisor{d: d, s: s, inv: reciprocal(d.hi, d.lo)}
-}
-
-// reciprocal returns floor((2^192 − 1) ÷ d1:d0) − 2^64 for d1 ≥ 2^63.
-func reciprocal(d1, d0 uint64) uint64 {
-	v, _ := bits.Div64(^d1, ^uint64(0), d1) // floor((2^128 − 1) ÷ d1) − 2^64
-	p := d1*v + d0
-	if p < d0 {
-		v--
-		if p >= d1 {
-			v--
-			p -= d1
-		}
-		p -= d1
-	}
-	t1, t0 := bits.Mul64(v, d0)
-	p += t1
-	if p < t1 {
-		v--
-		if p > d1 || p == d1 && t0 >= d0 {
-			v--
-		}
-	}
-	return v
+	return divisor{d: u128{den.hi<<s | den.lo>>(64-s), den.lo << s}, s: s}
 }
 
 // quoRem returns floor(m×n/den) and a remainder that orders like the true one (it is
@@ -143,31 +117,25 @@ func (v divisor) quoRem(m uint64, n u128) (uint64, u128) {
 }
 
 // div3 divides p2:p1:p0 ≤ 2^63·den by den (not small), returning the quotient and the
-// remainder shifted left by s. After the shift by s the top word is below 2^63 ≤ d.hi,
-// as the algorithm needs.
+// remainder shifted left by s. The shift by s keeps p's top word below 2^63 ≤ d.hi,
+// as Div64 needs.
 func (v divisor) div3(p2, p1, p0 uint64) (uint64, u128) {
-	s, d1, d0 := v.s, v.d.hi, v.d.lo
+	s := v.s
 	n2, n1, n0 := p2<<s|p1>>(64-s), p1<<s|p0>>(64-s), p0<<s
-	q, q0 := bits.Mul64(n2, v.inv)
-	q0, c := bits.Add64(q0, n1, 0)
-	q, _ = bits.Add64(q, n2, c)
-	// r = n − q×d − d in the two low words, then q+1 is the candidate quotient.
-	r1 := n1 - d1*q
-	r0, b := bits.Sub64(n0, d0, 0)
-	r1, _ = bits.Sub64(r1, d1, b)
-	t1, t0 := bits.Mul64(d0, q)
-	r0, b = bits.Sub64(r0, t0, 0)
-	r1, _ = bits.Sub64(r1, t1, b)
-	q++
-	if r1 >= q0 { // one too many
+	q, _ := bits.Div64(n2, n1, v.d.hi)
+	// q is at most 2 too large; t = q×d in three words.
+	t1, t0 := bits.Mul64(q, v.d.lo)
+	t3, t2 := bits.Mul64(q, v.d.hi)
+	t1, c := bits.Add64(t1, t2, 0)
+	t2 = t3 + c
+	for t2 > n2 || t2 == n2 && (t1 > n1 || t1 == n1 && t0 > n0) {
 		q--
-		r0, c = bits.Add64(r0, d0, 0)
-		r1, _ = bits.Add64(r1, d1, c)
+		var b uint64
+		t0, b = bits.Sub64(t0, v.d.lo, 0)
+		t1, b = bits.Sub64(t1, v.d.hi, b)
+		t2 -= b
 	}
-	if r1 > d1 || r1 == d1 && r0 >= d0 { // rare: one too few
-		q++
-		r0, b = bits.Sub64(r0, d0, 0)
-		r1, _ = bits.Sub64(r1, d1, b)
-	}
+	r0, b := bits.Sub64(n0, t0, 0)
+	r1, _ := bits.Sub64(n1, t1, b)
 	return q, u128{r1, r0}
 }
