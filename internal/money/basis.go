@@ -10,7 +10,7 @@ type Basis struct {
 	den     u128
 	bigNum  []*big.Int // otherwise
 	bigDen  *big.Int
-	used    []int // indexes into Factors, in usedBuf
+	used    []int // indexes into factors, in usedBuf
 	usedBuf [4]int
 }
 
@@ -117,13 +117,13 @@ func (b *Basis) Fraction(i int) *big.Rat {
 	return new(big.Rat).SetFrac(b.bigNum[i], b.bigDen)
 }
 
-// Used returns the factors of the mix that took part, by their API names; a factor
-// with weight 0 or whose values summed to zero is not among them, nor is any when the
-// fixed shares took the whole pool.
+// Used returns the factors of the mix that took part (the Factor constants), in the
+// order of Weights; a factor with weight 0 or whose values summed to zero is not among
+// them, nor is any when the fixed shares took the whole pool. It cannot fail.
 func (b *Basis) Used() []string {
 	out := make([]string, len(b.used))
 	for i, f := range b.used {
-		out[i] = Factors[f]
+		out[i] = factors[f]
 	}
 	return out
 }

@@ -19,8 +19,16 @@ type Weights struct {
 	Equal             int64 `json:"equal"`
 }
 
-// Factors of the mix, in the order of Weights, named as in the API.
-var Factors = [4]string{"inhabitants", "inhabitants_65_plus", "usage", "equal"}
+// The factors of the mix, named as in the API (Basis.Used returns these).
+const (
+	FactorInhabitants       = "inhabitants"
+	FactorInhabitants65Plus = "inhabitants_65_plus"
+	FactorUsage             = "usage"
+	FactorEqual             = "equal"
+)
+
+// factors are the factors in the order of Weights' fields and of Weights.of.
+var factors = [4]string{FactorInhabitants, FactorInhabitants65Plus, FactorUsage, FactorEqual}
 
 func (w Weights) of(f int) int64 {
 	switch f {
@@ -115,7 +123,7 @@ func checkShare(fe *apperr.Fields, field string, bp int64) int64 {
 // weights are zero.
 func checkWeights(fe *apperr.Fields, w Weights) (allZero bool) {
 	allZero = true
-	for f, name := range Factors {
+	for f, name := range factors {
 		switch v := w.of(f); {
 		case v < 0:
 			fieldErr(fe, "weights."+name, "gte", "0", "must not be negative, not %d", v)
@@ -162,7 +170,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 		}
 		free++
 		if p.Inhabitants < 0 || p.Inhabitants65Plus < 0 || p.Usage < 0 {
-			for f, name := range Factors {
+			for f, name := range factors {
 				if v := p.value(f); v < 0 {
 					fieldErr(&fe, fmt.Sprintf("participants[%d].%s", i, name), "gte", "0", "must not be negative, not %d", v)
 				}
@@ -184,7 +192,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 	rest := FullBP - fixedBP
 	b := &Basis{}
 	used := b.usedBuf[:0]
-	for f := range Factors {
+	for f := range factors {
 		if w.of(f) > 0 && !sums[f].isZero() {
 			used = append(used, f)
 		}

@@ -39,12 +39,12 @@ func refFractions(w Weights, ps []Participant) (out []frac, ok bool) {
 			rest = rest.add(fr(-p.ShareBP, 10000))
 			continue
 		}
-		for f := range Factors {
+		for f := range factors {
 			sums[f] += p.value(f) // the generator keeps these sums within int64
 		}
 	}
 	weight := new(big.Int)
-	for f := range Factors {
+	for f := range factors {
 		if w.of(f) > 0 && sums[f] > 0 {
 			weight.Add(weight, big.NewInt(w.of(f)))
 		}
@@ -55,7 +55,7 @@ func refFractions(w Weights, ps []Participant) (out []frac, ok bool) {
 		case p.Fixed:
 			share = fr(p.ShareBP, 10000)
 		case weight.Sign() > 0 && rest.n.Sign() > 0:
-			for f := range Factors {
+			for f := range factors {
 				if w.of(f) > 0 && sums[f] > 0 {
 					share = share.add(frac{big.NewInt(w.of(f)), weight}.mul(fr(p.value(f), sums[f])))
 				}
