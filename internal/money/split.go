@@ -101,8 +101,8 @@ func (a *smallRem) before(b *smallRem) bool {
 	return a.hi > b.hi || a.hi == b.hi && (a.lo > b.lo || a.lo == b.lo && a.i < b.i)
 }
 
-// firstSmall is first for smallRem, with the comparison inlined: the selection is
-// most of a split's time.
+// firstSmall is first for smallRem with the comparison inlined, which a func value
+// cannot be: through first the selection took twice as long.
 func firstSmall(xs []smallRem, k int) {
 	lo, hi := 0, len(xs)
 	for hi-lo > 1 {
