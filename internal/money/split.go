@@ -102,7 +102,7 @@ func (a *smallRem) before(b *smallRem) bool {
 }
 
 // firstSmall is first for smallRem with the comparison inlined, which a func value
-// cannot be: through first the selection took twice as long.
+// cannot be; the selection is a hot part of every split.
 func firstSmall(xs []smallRem, k int) {
 	lo, hi := 0, len(xs)
 	for hi-lo > 1 {
