@@ -72,28 +72,20 @@ func (p Participant) value(f int) int64 {
 var ErrNoBasis = errors.New("money: nothing to split the pool by")
 
 // Codes of the field errors of ValidateKey and NewBasis, for pages to translate (the
-// English Message is the API's): a negative figure or weight has the validator's "gte"
-// with Param "0".
-const (
-	CodeShareBP     = "share_bp"     // a share_bp outside 0…10000
-	CodeShareBPSum  = "share_bp_sum" // fixed shares summing above 10000
-	CodeWeightsZero = "weights_zero" // no positive weight while the fixed shares leave a rest
-	CodeNoBasis     = "no_basis"     // part of the pool has no one to go to (ErrNoBasis)
+// English Message is the API's); a negative figure or weight has apperr.Negative.
+var (
+	CodeShareBP     = apperr.NewCode("share_bp")     // the share given: outside 0…10000
+	CodeShareBPSum  = apperr.NewCode("share_bp_sum") // the sum, 10000: fixed shares summing above it
+	CodeWeightsZero = apperr.NewCode("weights_zero") // 10000, the fixed sum: no positive weight while the fixed shares leave a rest
+	CodeNoBasis     = apperr.NewCode("no_basis")     // part of the pool has no one to go to (ErrNoBasis)
 )
-
-// fieldErr adds a field error with a code; param is the code's argument, if any.
-func fieldErr(fe *apperr.Fields, field, code, param, format string, args ...any) {
-	f := apperr.Field(field, format, args...)
-	f.Code, f.Param = code, param
-	*fe = append(*fe, f)
-}
 
 // ValidateKey checks an allocation key as it is entered: each fixed share_bp between 0
 // and 10000 and their sum at most 10000, each weight non-negative, and the weights' sum
 // positive unless the fixed shares sum to 10000. It returns nil, or an apperr Invalid
 // error with one field error per problem, named by the API's JSON path
 // ("fixed[1].share_bp", "fixed", "weights.usage", "weights") and carrying one of the
-// Code constants (or "gte" for a negative weight).
+// Code variables (or apperr.Negative for a negative weight).
 func ValidateKey(fixedBP []int64, w Weights) error {
 	var fe apperr.Fields
 	var sum int64
@@ -101,10 +93,10 @@ func ValidateKey(fixedBP []int64, w Weights) error {
 		sum += checkShare(&fe, fmt.Sprintf("fixed[%d].share_bp", i), bp)
 	}
 	if sum > FullBP {
-		fieldErr(&fe, "fixed", CodeShareBPSum, "", "the share_bp sum to %d, more than %d", sum, FullBP)
+		fe.Add("fixed", CodeShareBPSum, "the share_bp sum to %d, more than %d", sum, FullBP)
 	}
 	if checkWeights(&fe, w) && sum < FullBP {
-		fieldErr(&fe, "weights", CodeWeightsZero, "", "must have a positive sum unless the fixed shares sum to %d (they sum to %d)", FullBP, sum)
+		fe.Add("weights", CodeWeightsZero, "must have a positive sum unless the fixed shares sum to %d (they sum to %d)", FullBP, sum)
 	}
 	return fe.Err()
 }
@@ -113,7 +105,7 @@ func ValidateKey(fixedBP []int64, w Weights) error {
 // so that a sum of checked shares cannot overflow.
 func checkShare(fe *apperr.Fields, field string, bp int64) int64 {
 	if bp < 0 || bp > FullBP {
-		fieldErr(fe, field, CodeShareBP, "", "must be between 0 and %d basis points, not %d", FullBP, bp)
+		fe.Add(field, CodeShareBP, "must be between 0 and %d basis points, not %d", FullBP, bp)
 		return 0
 	}
 	return bp
@@ -126,7 +118,7 @@ func checkWeights(fe *apperr.Fields, w Weights) (allZero bool) {
 	for f, name := range factors {
 		switch v := w.of(f); {
 		case v < 0:
-			fieldErr(fe, "weights."+name, "gte", "0", "must not be negative, not %d", v)
+			fe.Add("weights."+name, apperr.Negative, "must not be negative, not %d", v)
 		case v > 0:
 			allZero = false
 		}
@@ -172,7 +164,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 		if p.Inhabitants < 0 || p.Inhabitants65Plus < 0 || p.Usage < 0 {
 			for f, name := range factors {
 				if v := p.value(f); v < 0 {
-					fieldErr(&fe, fmt.Sprintf("participants[%d].%s", i, name), "gte", "0", "must not be negative, not %d", v)
+					fe.Add(fmt.Sprintf("participants[%d].%s", i, name), apperr.Negative, "must not be negative, not %d", v)
 				}
 			}
 			continue
@@ -184,7 +176,7 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 	}
 	sums[3] = u128{0, uint64(free)}
 	if fixedBP > FullBP {
-		fieldErr(&fe, "participants", CodeShareBPSum, "", "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
+		fe.Add("participants", CodeShareBPSum, "the fixed shares sum to %d basis points, more than %d", fixedBP, FullBP)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -218,6 +210,6 @@ func newBasis(w Weights, ps []Participant, forceBig bool) (*Basis, error) {
 
 func noBasis(field, format string, args ...any) error {
 	var fe apperr.Fields
-	fieldErr(&fe, field, CodeNoBasis, "", format, args...)
+	fe.Add(field, CodeNoBasis, format, args...)
 	return &apperr.Error{Kind: apperr.KindInvalid, Msg: "validation failed", Fields: fe, Err: ErrNoBasis}
 }

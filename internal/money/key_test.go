@@ -46,15 +46,15 @@ func fieldsOf(err error) []string {
 	}
 	var out []string
 	for _, f := range e.Fields {
-		usual := map[string]string{"weights": CodeWeightsZero, "fixed": CodeShareBPSum, "participants": CodeShareBPSum}[f.Field]
+		usual := map[string]apperr.Code{"weights": CodeWeightsZero, "fixed": CodeShareBPSum, "participants": CodeShareBPSum}[f.Field]
 		switch {
 		case strings.HasSuffix(f.Field, "share_bp"):
 			usual = CodeShareBP
-		case usual == "":
-			usual = "gte0"
+		case usual.IsZero():
+			usual = apperr.Negative
 		}
-		if f.Code+f.Param != usual {
-			out = append(out, f.Field+"!"+f.Code+f.Param)
+		if f.Code != usual {
+			out = append(out, f.Field+"!"+f.Code.String())
 			continue
 		}
 		out = append(out, f.Field)
