@@ -173,4 +173,3 @@ func runDispatch(ctx context.Context, cfg config, a *rig, w *world) error {
 	}
 	return nil
 }
-

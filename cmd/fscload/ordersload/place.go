@@ -119,4 +119,3 @@ func runPlacement(ctx context.Context, cfg config, a *rig, w *world) error {
 	}
 	return nil
 }
-

@@ -101,4 +101,3 @@ func seed(ctx context.Context, a *rig, stock int, noConsumable bool) (*world, er
 	}
 	return w, nil
 }
-
