@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	// The zone database inside the binary: a slim container image without
+	// /usr/share/zoneinfo would otherwise put every business date in UTC.
+	_ "time/tzdata"
 )
 
 // Date is a calendar day. The zero Date is "no date".
@@ -47,7 +50,7 @@ var Copenhagen = mustZone("Europe/Copenhagen")
 func mustZone(name string) *time.Location {
 	l, err := time.LoadLocation(name)
 	if err != nil {
-		return time.UTC
+		panic(fmt.Sprintf("civil: zone %s: %v", name, err)) // cannot happen with time/tzdata
 	}
 	return l
 }
