@@ -331,6 +331,7 @@ func TestIsUniqueViolation(t *testing.T) {
 		{"not found", missing, false},
 		{"unknown table", syntax, false},
 		{"other error", errBoom, false},
+		{"nil", nil, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.want || c.name != "nil" && c.name != "other error" {
