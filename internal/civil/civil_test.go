@@ -247,7 +247,7 @@ func TestScan(t *testing.T) {
 func TestDatabaseRoundTrip(t *testing.T) {
 	g := testenv.DB(t)
 	type civilProbe struct {
-		ID int64 `gorm:"primaryKey"`
+		ID    int64 `gorm:"primaryKey"`
 		OnDay civil.Date
 	}
 	if err := g.AutoMigrate(&civilProbe{}); err != nil {
