@@ -274,3 +274,19 @@ func deref(p *int64) any {
 	}
 	return *p
 }
+
+// A filter without a limit gets the default page instead of a panic.
+func TestListWithoutLimit(t *testing.T) {
+	_, ctx := setup(t)
+	for i := range 3 {
+		if err := audit.Record(ctx, "create", "thing", int64(i+1), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, limit := range []int{0, -1} {
+		es, next, err := audit.List(ctx, audit.Filter{Limit: limit})
+		if err != nil || len(es) != 3 || next != 0 {
+			t.Fatalf("List(limit %d) = %d entries, next %d, %v; want all 3", limit, len(es), next, err)
+		}
+	}
+}
