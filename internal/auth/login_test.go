@@ -143,7 +143,7 @@ func TestLoginWithoutLimiterIsNotLimited(t *testing.T) {
 	f := setup(t)
 	f.svc.Limiter = nil
 	u := f.user(t, auth.RoleSupport, nil)
-	for range 40 {
+	for range 2 * auth.DefaultLoginLimits.PerAccount.Burst {
 		f.svc.Login(f.ctx, u.Email, "wrong-wrong-wrong", "10.6.0.1")
 	}
 	if _, err := f.svc.Login(f.ctx, u.Email, password, "10.6.0.1"); err != nil {
@@ -155,7 +155,7 @@ func TestLoginWithoutLimiterIsNotLimited(t *testing.T) {
 // defence.
 func TestLoginWhenRedisIsDown(t *testing.T) {
 	f := setup(t)
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
 	t.Cleanup(func() { dead.Close() })
 	f.svc.Limiter = redis_rate.NewLimiter(dead)
 	u := f.user(t, auth.RoleSupport, nil)

@@ -21,14 +21,14 @@ func TestNoStalePrincipalCachedAcrossLogoutOrRevocation(t *testing.T) {
 		{"logout", func(t *testing.T) (string, func() error) {
 			plain := f.login(t, u)
 			return plain, func() error { return f.svc.Logout(f.ctx, plain) }
-		}, 30},
+		}, 25},
 		{"revoke", func(t *testing.T) (string, func() error) {
 			tok, err := f.svc.CreateToken(f.sys, auth.NewToken{Name: "racer", Role: auth.RoleFinance})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tok.Token, func() error { return f.svc.RevokeToken(f.sys, tok.ID) }
-		}, 30},
+		}, 25},
 		{"user disabled", func(t *testing.T) (string, func() error) {
 			v := f.user(t, auth.RoleSupport, nil)
 			plain := f.login(t, v)
@@ -36,7 +36,7 @@ func TestNoStalePrincipalCachedAcrossLogoutOrRevocation(t *testing.T) {
 				_, err := f.svc.UpdateUser(f.sys, v.ID, auth.UserPatch{Disabled: ptr(true)})
 				return err
 			}
-		}, 15},
+		}, 12},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for round := range c.rounds {

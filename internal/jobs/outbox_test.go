@@ -235,7 +235,7 @@ func TestOutboxWhileRedisIsDown(t *testing.T) {
 	g := testenv.DB(t)
 	r := testenv.Redis(t)
 	q := newQueues(t, r)
-	deadClient := asynq.NewClientFromRedisClient(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}))
+	deadClient := asynq.NewClientFromRedisClient(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond}))
 	t.Cleanup(func() { deadClient.Close() })
 	dead := jobs.NewDispatcher(g, deadClient)
 	ctx := dead.NewContext(testenv.Context(t, g))
