@@ -46,7 +46,7 @@ func demoKits(ctx context.Context, a *app) (map[string]int64, error) {
 	}
 	out := map[string]int64{}
 	for _, k := range kits {
-		got, err := a.inventory.CreateKit(logistics, k)
+		got, err := a.Inventory.CreateKit(logistics, k)
 		if err != nil {
 			return nil, fmt.Errorf("demo kit %s: %w", k.Code, err)
 		}
@@ -68,15 +68,15 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 				City: map[string]string{"751": "Aarhus C", "657": "Herning"}[member], Phone: "+45 20 30 40 50"},
 			Note: "Ring på forhånd; borgeren hører dårligt."}
 		b, _ := json.Marshal(in)
-		return a.orders.Place(logistics, in, "", b)
+		return a.Orders.Place(logistics, in, "", b)
 	}
 	ship := func(o *orders.Order) error {
-		o, err := a.orders.Ship(logistics, o.ID)
+		o, err := a.Orders.Ship(logistics, o.ID)
 		if err != nil {
 			return err
 		}
 		payload, _ := json.Marshal(orders.BookPayload{ShipmentID: *o.ShipmentID})
-		return a.orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload))
+		return a.Orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload))
 	}
 	for i := 0; i < 12; i++ {
 		member := []string{"751", "657"}[i%2]
@@ -93,7 +93,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 			if err := ship(o); err != nil {
 				return err
 			}
-			if _, err := a.orders.Deliver(logistics, o.ID); err != nil {
+			if _, err := a.Orders.Deliver(logistics, o.ID); err != nil {
 				return err
 			}
 			if i == 1 {
@@ -106,7 +106,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 				return err
 			}
 		case 3: // cancelled
-			if _, err := a.orders.Cancel(logistics, o.ID); err != nil {
+			if _, err := a.Orders.Cancel(logistics, o.ID); err != nil {
 				return err
 			}
 		}
@@ -118,7 +118,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 	in := orders.NewOrder{MemberID: byCode["751"], Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 40}}, CitizenRef: "751-PLEJECENTER-SOLBAKKEN",
 		Delivery: &orders.Address{Name: "Plejecenter Solbakken", Street: "Solbakken 1", Postcode: "8210", City: "Aarhus V"}}
 	b, _ := json.Marshal(in)
-	_, err := a.orders.Place(logistics, in, "", b)
+	_, err := a.Orders.Place(logistics, in, "", b)
 	return err
 }
 
@@ -132,6 +132,6 @@ func demoReturn(ctx context.Context, a *app, o *orders.Order) error {
 	}
 	in := orders.NewReturn{MemberID: o.MemberID, DeviceIDs: ids[:1], Reason: "not_needed", Pickup: &o.Delivery}
 	b, _ := json.Marshal(in)
-	_, err := a.orders.RequestReturn(ctx, in, "", b)
+	_, err := a.Orders.RequestReturn(ctx, in, "", b)
 	return err
 }
