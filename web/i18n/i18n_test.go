@@ -1,6 +1,9 @@
 package i18n
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	_ "github.com/fsc/backoffice/contracts" // their codes register when the packages load
 	"github.com/fsc/backoffice/internal/apperr"
 	_ "github.com/fsc/backoffice/internal/auth"
+	_ "github.com/fsc/backoffice/internal/money"
 	_ "github.com/fsc/backoffice/inventory"
 	_ "github.com/fsc/backoffice/orders"
 )
@@ -73,12 +77,43 @@ func TestEveryCodeHasAWording(t *testing.T) {
 			}
 		}
 	}
+	// A package this test does not import declares its codes too: find every NewCode
+	// in the module's source.
+	found := 0
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range newCodeRE.FindAllSubmatch(b, -1) {
+			found++
+			key := "error." + string(m[1])
+			declared[key] = true
+			for _, code := range Codes {
+				if !For(code).Has(key) {
+					t.Errorf("%s: %s lacks %s", path, code, key)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < len(codes) {
+		t.Errorf("found %d NewCode calls in the source, fewer than the %d codes declared", found, len(codes))
+	}
 	for _, k := range Keys(DA) {
 		if strings.HasPrefix(k, "error.") && !declared[k] {
 			t.Errorf("%s names no declared apperr code", k)
 		}
 	}
 }
+
+var newCodeRE = regexp.MustCompile(`NewCode\("([a-z0-9_]+)"\)`)
 
 func TestPlurals(t *testing.T) {
 	da, en := For(DA), For(EN)

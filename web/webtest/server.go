@@ -21,14 +21,10 @@ import (
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
-	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/testenv"
-	"github.com/fsc/backoffice/inventory"
-	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/internal/wire"
 	"github.com/fsc/backoffice/web"
 	"github.com/fsc/backoffice/web/httpx"
-	"github.com/go-redis/redis_rate/v10"
-	"github.com/hibiken/asynq"
 )
 
 const (
@@ -59,19 +55,16 @@ type Server struct {
 	Tokens map[string]string
 }
 
-// New starts the app for t; everything it opened closes when t ends.
+// New starts the app for t, with the services wired as cmd/fsc wires them; everything
+// it opened closes when t ends.
 func New(t *testing.T) *Server {
 	t.Helper()
 	g := testenv.DB(t)
 	r := testenv.Redis(t)
-	cs := contracts.NewService()
-	as := auth.NewService(cs, redis_rate.NewLimiter(r.Client))
-	d := jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
-	inv := inventory.NewService(cs)
-	ords := orders.NewService(inv, cs)
-	inv.StockArrived = ords.StockArrived
-	s := web.New(web.Deps{DB: g, Redis: r, Dispatcher: d, Auth: as, Contracts: cs, Inventory: inv, Orders: ords,
-		CarrierSecret: CarrierSecret, Logger: quietLogger})
+	sv := wire.New(g, r, wire.Options{})
+	cs, as := sv.Contracts, sv.Auth
+	s := web.New(web.Deps{DB: g, Redis: r, Dispatcher: sv.Dispatcher, Auth: as, Contracts: cs, Inventory: sv.Inventory,
+		Orders: sv.Orders, CarrierSecret: CarrierSecret, Logger: quietLogger})
 	ctx := auth.WithPrincipal(testenv.Context(t, g), auth.System)
 	ts := &Server{Server: s, T: t, Ctx: ctx, Members: map[string]*contracts.Member{}, Tokens: map[string]string{}}
 	for _, code := range []string{"751", "657"} {
