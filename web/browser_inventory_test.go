@@ -144,9 +144,7 @@ func TestBrowserInventoryPages(t *testing.T) {
 	// The device list, the scanner box focused.
 	b.ExpectPage(b.Click(`nav.side a[href="/devices"]`), 200, "/devices")
 	b.ExpectText("h1", "Enheder")
-	if got := b.Focused(); got != "serial" {
-		t.Errorf("the focus is on #%s; want the scanner box #serial", got)
-	}
+	b.ExpectFocus("serial", "the scanner box")
 	if n := b.Count("table.list tbody tr"); n != 34 {
 		t.Errorf("the list shows %d devices; want all 34", n)
 	}
@@ -252,9 +250,7 @@ func TestBrowserInventoryPages(t *testing.T) {
 	if p := b.Path(); !regexp.MustCompile(`^/stocktakes/[0-9]+$`).MatchString(p) {
 		t.Fatalf("after starting the stocktake the tab is at %s", p)
 	}
-	if got := b.Focused(); got != "serials" {
-		t.Errorf("the focus is on #%s; want the scan box", got)
-	}
+	b.ExpectFocus("serials", "the scan box")
 	b.Do("scan", chromedp.SendKeys(chromedp.ID("serials"), d.horSerials[0]+kb.Enter+d.horSerials[1]+kb.Enter+"NON3230-00007"+kb.Enter+"UKENDT-998"+kb.Enter))
 	b.Click(`form[action$="/count"] button[type="submit"]`)
 	b.ExpectText(`.flash[role="status"]`, "Optællingen er registreret.")

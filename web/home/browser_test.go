@@ -36,9 +36,7 @@ func TestBrowserLoginPage(t *testing.T) {
 	if got := b.Value("#email"); got != "admin@example.dk" {
 		t.Errorf("e-mail field after a failed login = %q; want it kept", got)
 	}
-	if got := b.Focused(); got != "password" {
-		t.Errorf("after a failed login the focus is on #%s; want #password, the e-mail is kept", got)
-	}
+	b.ExpectFocus("password", "after a failed login the e-mail is kept, the password is next")
 	if got := b.Value("#password"); got != "" {
 		t.Errorf("password field after a failed login = %q; want it empty", got)
 	}

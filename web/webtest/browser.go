@@ -259,6 +259,24 @@ func (b *Browser) Focused() string {
 	return id
 }
 
+// ExpectFocus fails unless the element of id has the keyboard focus within a step's
+// time: the browser applies autofocus after the page has loaded, so it is polled.
+func (b *Browser) ExpectFocus(id, why string) {
+	b.T.Helper()
+	deadline := time.Now().Add(browserStepTimeout)
+	for {
+		got := b.Focused()
+		if got == id {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.T.Errorf("the focus is on #%s; want #%s: %s", got, id, why)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // path returns the path of the page the tab shows.
 func (b *Browser) Path() string {
 	b.T.Helper()
