@@ -74,7 +74,7 @@ func TestAdminPagesCreateAndEditUser(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("short password: %d, want 422: %s", st, webtest.PageSnippet(body))
 	}
-	for _, want := range []string{`role="alert"`, `data-field="password"`, `value="ny@aarhus.dk"`, `value="Ny Bruger"`,
+	for _, want := range []string{`role="alert"`, `data-field="password"`, `<p class="field-error" id="password-error">`, `password-error" aria-invalid="true"`, `value="ny@aarhus.dk"`, `value="Ny Bruger"`,
 		fmt.Sprintf(`<option value="%d" selected>`, m.ID), `<option value="member" selected>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("rejected form lacks %q: %s", want, webtest.PageSnippet(body))
