@@ -85,3 +85,31 @@ func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 	}
 	return out, 0, nil
 }
+
+func knownProducts(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var known []int64
+	if err := db.Conn(ctx).Table("products").Where("id IN ?", ids).Pluck("id", &known).Error; err != nil {
+		return nil, fmt.Errorf("known products: %w", err)
+	}
+	for _, id := range known {
+		out[id] = true
+	}
+	return out, nil
+}
+
+func devicesByID(ctx context.Context, ids []int64) ([]Device, error) {
+	var out []Device
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id").
+		Where("devices.id IN ?", ids).Order("devices.id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("devices by id: %w", err)
+	}
+	return out, nil
+}
