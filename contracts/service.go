@@ -62,6 +62,12 @@ func (s *Service) MemberExists(ctx context.Context, id int64) error {
 	return err
 }
 
+// SchemeExists returns nil if scheme id exists and NotFound otherwise, whoever asks.
+func (s *Service) SchemeExists(ctx context.Context, id int64) error {
+	_, err := findScheme(ctx, id, false)
+	return err
+}
+
 // MemberFilter selects members for ListMembers.
 type MemberFilter struct {
 	Kind  string
