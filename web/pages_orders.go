@@ -388,13 +388,6 @@ type ordersView struct {
 	Export        string
 }
 
-func deref(p *int64) int64 {
-	if p == nil {
-		return -1
-	}
-	return *p
-}
-
 func (s *Server) ordersPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, _ := auth.From(ctx)
