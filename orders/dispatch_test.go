@@ -264,22 +264,16 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// startWorker runs the real asynq worker on r with the handlers and middleware of
-// cmd/fsc, until the test ends.
+// startWorker runs the real asynq worker on r with the outbox middleware and the
+// handlers orders registers in production, until the test ends.
 func startWorker(t testing.TB, g *gorm.DB, r *jobs.Redis, d *jobs.Dispatcher, svc *orders.Service, concurrency int) {
 	t.Helper()
 	base := func() context.Context {
 		return auth.WithPrincipal(d.NewContext(db.NewContext(context.Background(), g)), auth.System)
 	}
 	w := jobs.NewWorker(r, jobs.WorkerConfig{Concurrency: concurrency, BaseContext: base})
-	mux := w.Mux()
-	mux.Use(jobs.OutboxMiddleware(g))
-	mux.Handle(jobs.TypeReconcileOutbox, jobs.ReconcileHandler(d))
-	mux.HandleFunc(orders.TypeBookShipment, svc.HandleBookShipment)
-	mux.HandleFunc(orders.TypeFillBackorders, func(ctx context.Context, _ *asynq.Task) error {
-		_, err := svc.FillBackorders(ctx)
-		return err
-	})
+	w.UseOutbox(d)
+	svc.RegisterJobs(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

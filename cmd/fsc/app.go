@@ -8,30 +8,17 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/fsc/backoffice/contracts"
-	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
-	"github.com/fsc/backoffice/inventory"
-	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/internal/wire"
 	"github.com/fsc/backoffice/web"
-	"github.com/go-redis/redis_rate/v10"
-	"github.com/hibiken/asynq"
-	"gorm.io/gorm"
 )
 
-// app is the wiring of one process: connections, services, web server and worker.
+// app is one process: its connections and the services wired on them.
 type app struct {
-	cfg        *Config
-	db         *gorm.DB
-	redis      *jobs.Redis
-	dispatcher *jobs.Dispatcher
-	auth       *auth.Service
-	contracts  *contracts.Service
-	inventory  *inventory.Service
-	orders     *orders.Service
+	*wire.Services
+	cfg *Config
 }
 
 // open connects to the database and Redis and builds the services. The embedded
@@ -58,57 +45,19 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 		db.Close(g)
 		return nil, err
 	}
-	a := &app{cfg: cfg, db: g, redis: r}
-	a.dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
-	a.contracts = contracts.NewService()
-	a.inventory = inventory.NewService(a.contracts)
-	a.orders = orders.NewService(a.inventory, a.contracts)
-	a.inventory.StockArrived = a.orders.StockArrived
-	if cfg.CarrierURL != "" {
-		a.orders.Carrier = orders.NewHTTPCarrier(cfg.CarrierURL)
-	}
-	a.auth = auth.NewService(a.contracts, redis_rate.NewLimiter(r.Client))
-	return a, nil
+	s := wire.New(g, r, wire.Options{CarrierURL: cfg.CarrierURL, ShutdownTimeout: cfg.ShutdownTimeout})
+	return &app{Services: s, cfg: cfg}, nil
 }
 
 func (a *app) close() {
-	a.dispatcher.Wait()
-	a.redis.Close()
-	db.Close(a.db)
-}
-
-// baseContext is where every job and start-up step begins: the database, the outbox
-// dispatcher and the system principal.
-func (a *app) baseContext() context.Context {
-	ctx := db.NewContext(context.Background(), a.db)
-	ctx = a.dispatcher.NewContext(ctx)
-	return auth.WithPrincipal(ctx, auth.System)
-}
-
-// newWorker registers every task handler and periodic task.
-func (a *app) newWorker() *jobs.Worker {
-	w := jobs.NewWorker(a.redis, jobs.WorkerConfig{Concurrency: a.cfg.WorkerConcurrency, BaseContext: a.baseContext})
-	mux := w.Mux()
-	mux.Use(jobs.OutboxMiddleware(a.db))
-	mux.Handle(jobs.TypeReconcileOutbox, jobs.ReconcileHandler(a.dispatcher))
-	mux.HandleFunc(inventory.TypeImportDevices, a.inventory.HandleImport)
-	w.Every("@every 30s", jobs.TypeReconcileOutbox, 25*time.Second)
-	mux.HandleFunc(orders.TypeBookShipment, a.orders.HandleBookShipment)
-	mux.HandleFunc(orders.TypeFillBackorders, func(ctx context.Context, _ *asynq.Task) error {
-		_, err := a.orders.FillBackorders(ctx)
-		return err
-	})
-	// Stock can also come back without a task (a crash before the outbox existed, a
-	// manual fix in the database): sweep backorders now and then regardless.
-	w.Every("@every 5m", orders.TypeFillBackorders, 4*time.Minute)
-	mux.HandleFunc(inventory.TypeReorderCheck, a.inventory.HandleReorderCheck)
-	w.Every("0 5 * * *", inventory.TypeReorderCheck, time.Hour) // early morning, before the warehouse opens
-	return w
+	a.Services.Close()
+	a.Redis.Close()
+	db.Close(a.DB)
 }
 
 func (a *app) newWeb() *web.Server {
-	return web.New(web.Deps{DB: a.db, Redis: a.redis, Dispatcher: a.dispatcher, Auth: a.auth,
-		Contracts: a.contracts, Inventory: a.inventory, Orders: a.orders, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
+	return web.New(web.Deps{DB: a.DB, Redis: a.Redis, Dispatcher: a.Dispatcher, Auth: a.Auth,
+		Contracts: a.Contracts, Inventory: a.Inventory, Orders: a.Orders, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
 }
 
 func runMigrate(ctx context.Context, cfg *Config) error {
@@ -134,7 +83,7 @@ func runDemo(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	defer a.close()
-	logins, err := loadDemo(a.baseContext(), a)
+	logins, err := loadDemo(a.BaseContext(), a)
 	if err != nil {
 		return err
 	}
@@ -150,8 +99,8 @@ func runServer(ctx context.Context, cfg *Config, cmd string) error {
 		return err
 	}
 	defer a.close()
-	base := a.baseContext()
-	if created, err := a.auth.EnsureAdmin(base, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+	base := a.BaseContext()
+	if created, err := a.Auth.EnsureAdmin(base, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		return err
 	} else if created {
 		slog.Info("created first admin", "email", cfg.AdminEmail)
@@ -162,22 +111,14 @@ func runServer(ctx context.Context, cfg *Config, cmd string) error {
 			return err
 		}
 	}
-	if a.redis.Embedded != nil && cmd == "serve" {
+	if a.Redis.Embedded != nil && cmd == "serve" {
 		slog.Warn("serve with an in-process Redis: no worker shares it, so jobs wait; set FSC_REDIS_URL or run `fsc`")
 	}
 
 	var w *jobs.Worker
 	if cmd == "all" || cmd == "worker" {
-		w = a.newWorker()
-		if err := w.Start(); err != nil {
+		if w, err = a.StartWorker(cfg.WorkerConcurrency); err != nil {
 			return err
-		}
-		// The outbox may hold tasks from before a crash: hand them over now rather than
-		// at the first periodic run.
-		if n, err := a.dispatcher.Reconcile(base, 1000); err != nil {
-			slog.Warn("initial outbox reconcile", "err", err)
-		} else if n > 0 {
-			slog.Info("outbox reconciled at start", "enqueued", n)
 		}
 	}
 	var srv *web.Server
@@ -191,7 +132,7 @@ func runServer(ctx context.Context, cfg *Config, cmd string) error {
 		go func() { errc <- srv.App.Listener(ln) }()
 		printBanner(cfg, ln.Addr().String(), logins)
 	}
-	slog.Info("running", "command", cmd, "database", db.DialectOf(a.db), "redis", redisKind(a.redis))
+	slog.Info("running", "command", cmd, "database", db.DialectOf(a.DB), "redis", redisKind(a.Redis))
 
 	select {
 	case <-ctx.Done():

@@ -5,12 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
+	"strings"
 	"time"
+
+	"github.com/peterbourgon/ff/v3"
 )
 
-// Config is every setting of the binary: read from FSC_* environment variables, each
-// overridable by the flag of the same name.
+// envPrefix names the environment variables: flag --database-url is FSC_DATABASE_URL.
+const envPrefix = "FSC"
+
+// Config is every setting of the binary: each a flag, and the FSC_* environment
+// variable of the same name when the flag is not given (ff derives the name, so no
+// flag can lack its variable).
 type Config struct {
 	Addr              string
 	DatabaseURL       string
@@ -27,45 +33,32 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 }
 
-// bind registers the flags of c on fs with defaults taken from the environment.
+// bind registers the flags of c on fs, with their defaults.
 func (c *Config) bind(fs *flag.FlagSet) {
-	str := func(p *string, name, env, def, usage string) {
-		fs.StringVar(p, name, envOr(env, def), usage+" ($"+env+")")
-	}
-	str(&c.Addr, "addr", "FSC_ADDR", ":8080", "HTTP listen address")
-	str(&c.DatabaseURL, "database-url", "FSC_DATABASE_URL", "sqlite://data/fsc.db", "postgres://… or sqlite://path")
-	str(&c.RedisURL, "redis-url", "FSC_REDIS_URL", "", "redis://host:port/db; empty starts an in-process Redis")
-	str(&c.AdminEmail, "admin-email", "FSC_ADMIN_EMAIL", "", "e-mail of the first admin, created when no user exists")
-	str(&c.AdminPassword, "admin-password", "FSC_ADMIN_PASSWORD", "", "password of the first admin")
-	str(&c.CarrierURL, "carrier-url", "FSC_CARRIER_URL", "", "carrier API base URL; empty uses the built-in manual carrier")
-	str(&c.CarrierSecret, "carrier-secret", "FSC_CARRIER_SECRET", "", "shared secret of carrier webhooks (HMAC-SHA256)")
-	str(&c.LogFormat, "log-format", "FSC_LOG_FORMAT", "text", "text or json")
-	str(&c.LogLevel, "log-level", "FSC_LOG_LEVEL", "info", "debug, info, warn or error")
-	fs.IntVar(&c.WorkerConcurrency, "worker-concurrency", envInt("FSC_WORKER_CONCURRENCY", 10), "tasks processed at once ($FSC_WORKER_CONCURRENCY)")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("FSC_SECURE_COOKIES", false), "mark cookies Secure, for HTTPS ($FSC_SECURE_COOKIES)")
-	fs.BoolVar(&c.Demo, "demo", envBool("FSC_DEMO", true), "load demo data on first start of the embedded default ($FSC_DEMO)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight work on SIGTERM")
+	fs.StringVar(&c.Addr, "addr", ":8080", "HTTP listen address")
+	fs.StringVar(&c.DatabaseURL, "database-url", "sqlite://data/fsc.db", "postgres://… or sqlite://path")
+	fs.StringVar(&c.RedisURL, "redis-url", "", "redis://host:port/db; empty starts an in-process Redis")
+	fs.StringVar(&c.AdminEmail, "admin-email", "", "e-mail of the first admin, created when no user exists")
+	fs.StringVar(&c.AdminPassword, "admin-password", "", "password of the first admin")
+	fs.StringVar(&c.CarrierURL, "carrier-url", "", "carrier API base URL; empty uses the built-in manual carrier")
+	fs.StringVar(&c.CarrierSecret, "carrier-secret", "", "shared secret of carrier webhooks (HMAC-SHA256)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&c.WorkerConcurrency, "worker-concurrency", 10, "tasks a worker processes at once")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure, for HTTPS")
+	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+// parse sets c from args, then from the environment for flags not given.
+func (c *Config) parse(fs *flag.FlagSet, args []string) error {
+	return ff.Parse(fs, args, ff.WithEnvVarPrefix(envPrefix))
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envBool(name string, def bool) bool {
-	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
+// envName is the variable ff reads for flag name.
+func envName(name string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_", "/", "_").Replace(name))
 }
 
 // logger builds the process logger from the config.

@@ -69,11 +69,11 @@ func loadDemoOnce(ctx context.Context, a *app) ([]demoLogin, error) {
 // one user per role. What already exists (by code or e-mail) is left as it is.
 func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
 	ctx = auth.WithPrincipal(ctx, auth.System)
-	byCode, err := demoMembers(ctx, a.contracts)
+	byCode, err := demoMembers(ctx, a.Contracts)
 	if err != nil {
 		return nil, err
 	}
-	if err := demoSchemes(ctx, a.contracts, byCode); err != nil {
+	if err := demoSchemes(ctx, a.Contracts, byCode); err != nil {
 		return nil, err
 	}
 	if err := demoInventory(ctx, a, byCode); err != nil {
@@ -92,7 +92,7 @@ func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
 			id := byCode[u.MemberCode]
 			in.MemberID = &id
 		}
-		if _, err := a.auth.CreateUser(ctx, in); err != nil && !isDuplicate(err) {
+		if _, err := a.Auth.CreateUser(ctx, in); err != nil && !isDuplicate(err) {
 			return nil, fmt.Errorf("demo user %s: %w", u.Email, err)
 		}
 	}

@@ -30,7 +30,7 @@ func demoInventory(ctx context.Context, a *app, byCode map[string]int64) error {
 	if err := db.Conn(ctx).Table("products").Count(&n).Error; err != nil || n > 0 {
 		return err
 	}
-	inv := a.inventory
+	inv := a.Inventory
 	var products []*inventory.Product
 	for _, p := range demoProducts {
 		pr, err := inv.CreateProduct(logistics, p)

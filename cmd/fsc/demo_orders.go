@@ -46,7 +46,7 @@ func demoKits(ctx context.Context, a *app) (map[string]int64, error) {
 	}
 	out := map[string]int64{}
 	for _, k := range kits {
-		got, err := a.inventory.CreateKit(logistics, k)
+		got, err := a.Inventory.CreateKit(logistics, k)
 		if err != nil {
 			return nil, fmt.Errorf("demo kit %s: %w", k.Code, err)
 		}
@@ -67,15 +67,15 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 			Delivery: &orders.Address{Name: fmt.Sprintf("Borger %d", i), Street: streets[i%len(streets)], Postcode: map[string]string{"751": "8000", "657": "7400"}[member],
 				City: map[string]string{"751": "Aarhus C", "657": "Herning"}[member], Phone: "+45 20 30 40 50"},
 			Note: "Ring på forhånd; borgeren hører dårligt."}
-		return a.orders.Place(logistics, in, "")
+		return a.Orders.Place(logistics, in, "")
 	}
 	ship := func(o *orders.Order) error {
-		o, err := a.orders.Ship(logistics, o.ID)
+		o, err := a.Orders.Ship(logistics, o.ID)
 		if err != nil {
 			return err
 		}
 		payload, _ := json.Marshal(orders.BookPayload{ShipmentID: *o.ShipmentID})
-		return a.orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload))
+		return a.Orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload))
 	}
 	for i := 0; i < 12; i++ {
 		member := []string{"751", "657"}[i%2]
@@ -92,7 +92,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 			if err := ship(o); err != nil {
 				return err
 			}
-			if _, err := a.orders.Deliver(logistics, o.ID); err != nil {
+			if _, err := a.Orders.Deliver(logistics, o.ID); err != nil {
 				return err
 			}
 			if i == 1 {
@@ -105,7 +105,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 				return err
 			}
 		case 3: // cancelled
-			if _, err := a.orders.Cancel(logistics, o.ID); err != nil {
+			if _, err := a.Orders.Cancel(logistics, o.ID); err != nil {
 				return err
 			}
 		}
@@ -116,7 +116,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 	db.Conn(ctx).Table("products").Where("sku = ?", "DISP-EVONDOS-E300").Take(&p)
 	in := orders.NewOrder{MemberID: byCode["751"], Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 40}}, CitizenRef: "751-PLEJECENTER-SOLBAKKEN",
 		Delivery: &orders.Address{Name: "Plejecenter Solbakken", Street: "Solbakken 1", Postcode: "8210", City: "Aarhus V"}}
-	_, err := a.orders.Place(logistics, in, "")
+	_, err := a.Orders.Place(logistics, in, "")
 	return err
 }
 
@@ -129,6 +129,6 @@ func demoReturn(ctx context.Context, a *app, o *orders.Order) error {
 		return nil
 	}
 	in := orders.NewReturn{MemberID: o.MemberID, DeviceIDs: ids[:1], Reason: "not_needed", Pickup: &o.Delivery}
-	_, err := a.orders.RequestReturn(ctx, in, "")
+	_, err := a.Orders.RequestReturn(ctx, in, "")
 	return err
 }

@@ -27,9 +27,18 @@ Usage:
   fsc migrate [flags]    apply database migrations and exit
   fsc demo [flags]       load demo data and exit
 
-Every flag can also be set through its FSC_* environment variable; the flag wins.
-Run 'fsc <command> --help' for the flags of a command.
+Every flag can also be set through its FSC_* environment variable (--database-url is
+FSC_DATABASE_URL); the flag wins. Run 'fsc <command> --help' for the flags of a command.
 `
+
+// commands are the subcommands with what each does, for 'fsc <command> --help'.
+var commands = map[string]string{
+	"all":     "run the web server and the job worker in one process",
+	"serve":   "run the web server (any number, behind a load balancer); needs FSC_REDIS_URL shared with a worker",
+	"worker":  "run the job worker and scheduler (any number)",
+	"migrate": "apply database migrations and exit (safe from several hosts at once)",
+	"demo":    "load demo data and exit; what exists already (by code or e-mail) is left alone",
+}
 
 func main() {
 	args := os.Args[1:]
@@ -56,20 +65,20 @@ func run(ctx context.Context, cmd string, args []string) error {
 		if cmd == "all" {
 			fmt.Fprint(fs.Output(), usage, "\nFlags:\n")
 		} else {
-			fmt.Fprintf(fs.Output(), "Usage: fsc %s [flags]\n\nFlags:\n", cmd)
+			fmt.Fprintf(fs.Output(), "Usage: fsc %s [flags]\n\n%s.\nEvery flag can also be set through its FSC_* environment variable; the flag wins.\n\nFlags:\n", cmd, commands[cmd])
 		}
 		fs.PrintDefaults()
 	}
-	switch cmd {
-	case "all", "serve", "worker", "migrate", "demo":
-	case "help":
+	switch _, known := commands[cmd]; {
+	case known:
+	case cmd == "help":
 		fmt.Print(usage)
 		return nil
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	log, err := cfg.logger()

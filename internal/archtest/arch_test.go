@@ -1,7 +1,8 @@
 // Package archtest checks the import rule of ARCHITECTURE.md with `go list -deps`:
-// internal/* imports no domain, no domain imports fiber, web or reports, and a domain
-// imports only domains to its left in contracts ← inventory ← orders ← support ←
-// reports ← web ← cmd/fsc.
+// internal/* imports no domain (except internal/wire, the composition root), no domain
+// imports fiber, web, reports or internal/wire, and a package imports only those to its
+// left in contracts ← inventory ← orders ← support ← reports ← internal/wire ← web ←
+// cmd.
 package archtest
 
 import (
@@ -10,10 +11,13 @@ import (
 	"testing"
 )
 
-const module = "github.com/fsc/backoffice"
+const (
+	module = "github.com/fsc/backoffice"
+	wire   = module + "/internal/wire"
+)
 
 // order is the one-way chain; a package may import only those before it.
-var order = []string{"contracts", "inventory", "orders", "support", "reports", "web", "cmd/fsc"}
+var order = []string{"contracts", "inventory", "orders", "support", "reports", "internal/wire", "web", "cmd"}
 
 func rank(pkg string) int {
 	rel := strings.TrimPrefix(pkg, module+"/")
@@ -25,12 +29,20 @@ func rank(pkg string) int {
 	return -1
 }
 
+// isDomain reports whether pkg is a domain package: left of internal/wire in order.
+func isDomain(pkg string) bool { return rank(pkg) >= 0 && rank(pkg) < rank(wire) }
+
+// isPlumbing reports whether pkg is under internal/ and not the composition root.
+func isPlumbing(pkg string) bool {
+	return strings.HasPrefix(pkg, module+"/internal/") && rank(pkg) < 0
+}
+
 func TestImportRule(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	checked := 0
+	checked, sawWire := 0, false
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
 		pkg, deps := f[0], f[1:]
@@ -38,20 +50,20 @@ func TestImportRule(t *testing.T) {
 			continue
 		}
 		checked++
-		rel := strings.TrimPrefix(pkg, module+"/")
+		sawWire = sawWire || pkg == wire
 		for _, d := range deps {
 			switch {
-			case strings.HasPrefix(rel, "internal/") && strings.HasPrefix(d, module+"/") && !strings.HasPrefix(d, module+"/internal/"):
-				t.Errorf("%s imports domain package %s; internal/* must import no domain", pkg, d)
-			case rank(pkg) >= 0 && rank(pkg) < rank(module+"/web") && (strings.HasPrefix(d, "github.com/gofiber/") || d == module+"/web" || d == module+"/reports" && rel != "reports"):
-				t.Errorf("%s imports %s; domains must not import fiber, web or reports", pkg, d)
+			case isPlumbing(pkg) && strings.HasPrefix(d, module+"/") && !isPlumbing(d):
+				t.Errorf("%s imports %s; internal/* must import no domain (only internal/wire may)", pkg, d)
+			case isDomain(pkg) && (strings.HasPrefix(d, "github.com/gofiber/") || rank(d) >= rank(wire)):
+				t.Errorf("%s imports %s; domains must not import fiber, internal/wire, web or cmd", pkg, d)
 			case rank(pkg) >= 0 && rank(d) >= rank(pkg) && !samePackageTree(pkg, d):
 				t.Errorf("%s imports %s, which is to its right (or beside it) in %v", pkg, d, order)
 			}
 		}
 	}
-	if checked < 5 {
-		t.Fatalf("checked only %d packages; go list output not understood", checked)
+	if checked < 5 || !sawWire {
+		t.Fatalf("checked only %d packages (internal/wire among them: %v); go list output not understood", checked, sawWire)
 	}
 }
 

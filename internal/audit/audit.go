@@ -118,12 +118,18 @@ type Filter struct {
 	Actor    string // e-mail or actor name, exact
 	ActorID  int64
 	Before   int64 // keyset cursor: entries with id < Before
-	Limit    int
+	Limit    int   // DefaultLimit when 0 or less
 }
 
-// List returns entries newest first, matching f, and the cursor of the next page
-// ("" on the last).
+// DefaultLimit is the page size of a Filter without a limit.
+const DefaultLimit = 50
+
+// List returns entries newest first, matching f, and the cursor of the next page (0 on
+// the last).
 func List(ctx context.Context, f Filter) ([]Entry, int64, error) {
+	if f.Limit <= 0 {
+		f.Limit = DefaultLimit
+	}
 	q := db.Conn(ctx).Model(&Entry{})
 	if f.Entity != "" {
 		q = q.Where("entity = ?", f.Entity)

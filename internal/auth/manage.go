@@ -143,9 +143,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 			}
 		}
 		out = u
+		db.AfterCommit(ctx, s.forget)
 		return audit.Record(ctx, "update", "user", u.ID, before, u)
 	})
-	s.forget()
 	return out, err
 }
 
@@ -272,9 +272,9 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 		if err := db.Conn(ctx).Model(&t).Update("revoked_at", now).Error; err != nil {
 			return fmt.Errorf("revoke token %d: %w", id, err)
 		}
+		db.AfterCommit(ctx, s.forget)
 		return audit.Record(ctx, "revoke", "token", t.ID, before, t)
 	})
-	s.forget()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -46,6 +47,11 @@ type Service struct {
 	CacheTTL time.Duration
 
 	cache sync.Map // token hash → cachedPrincipal
+	// gen counts forgets. Authenticate caches what it read only if no forget happened
+	// since it started reading, so a principal read just before a revocation committed
+	// is not put back after the revocation has cleared the cache.
+	gen   atomic.Uint64
+	genMu sync.Mutex // orders forget against remember
 }
 
 type cachedPrincipal struct {
@@ -54,8 +60,23 @@ type cachedPrincipal struct {
 	expiry *time.Time
 }
 
-// forget drops every cached principal, after anything that may take rights away.
-func (s *Service) forget() { s.cache.Clear() }
+// forget drops every cached principal, after anything that may take rights away has
+// committed.
+func (s *Service) forget() {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	s.gen.Add(1)
+	s.cache.Clear()
+}
+
+// remember caches cp under hash unless a forget happened since generation gen.
+func (s *Service) remember(hash string, gen uint64, cp cachedPrincipal) {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	if s.gen.Load() == gen {
+		s.cache.Store(hash, cp)
+	}
+}
 
 // NewService returns a Service with default limits, a 12-hour session and principals
 // cached for 5 seconds.
@@ -153,6 +174,7 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 		}
 		s.cache.Delete(hash)
 	}
+	gen := s.gen.Load()
 	var row struct {
 		Token
 		Email    *string
@@ -185,14 +207,13 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 		db.Conn(ctx).Model(&Token{}).Where("id = ?", row.ID).Update("last_used_at", now)
 	}
 	if s.CacheTTL > 0 {
-		s.cache.Store(hash, cachedPrincipal{p: p, until: now.Add(s.CacheTTL), expiry: row.ExpiresAt})
+		s.remember(hash, gen, cachedPrincipal{p: p, until: now.Add(s.CacheTTL), expiry: row.ExpiresAt})
 	}
 	return p, nil
 }
 
 // Logout revokes the session token plain. Unknown tokens are ignored.
 func (s *Service) Logout(ctx context.Context, plain string) error {
-	s.cache.Delete(hashToken(plain))
 	now := time.Now().UTC()
 	err := db.Conn(ctx).Model(&Token{}).
 		Where("hash = ? AND kind = ? AND revoked_at IS NULL", hashToken(plain), kindSession).
@@ -200,6 +221,7 @@ func (s *Service) Logout(ctx context.Context, plain string) error {
 	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	db.AfterCommit(ctx, s.forget)
 	return nil
 }
 

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	// The zone database inside the binary: a slim container image without
+	// /usr/share/zoneinfo would otherwise put every business date in UTC.
+	_ "time/tzdata"
 )
 
 // Date is a calendar day. The zero Date is "no date".
@@ -47,7 +50,7 @@ var Copenhagen = mustZone("Europe/Copenhagen")
 func mustZone(name string) *time.Location {
 	l, err := time.LoadLocation(name)
 	if err != nil {
-		return time.UTC
+		panic(fmt.Sprintf("civil: zone %s: %v", name, err)) // cannot happen with time/tzdata
 	}
 	return l
 }
@@ -71,6 +74,19 @@ func (d Date) After(e Date) bool { return d.t.After(e.t) }
 
 // AddDays returns d plus n days.
 func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
+
+// AddMonths returns d plus n months (n may be negative). A day past the end of the
+// target month becomes its last day, so a contract running from 31 January renews on
+// 29 February, not on 2 March as time.AddDate would have it. The zero Date stays zero.
+func (d Date) AddMonths(n int) Date {
+	if d.IsZero() {
+		return d
+	}
+	y, m, day := d.t.Date()
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return Date{first.AddDate(0, 0, min(day, last)-1)}
+}
 
 // MarshalJSON emits "YYYY-MM-DD", or null for the zero Date.
 func (d Date) MarshalJSON() ([]byte, error) {

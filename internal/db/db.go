@@ -174,8 +174,11 @@ func AfterCommit(ctx context.Context, f func()) {
 	f()
 }
 
-// IsUniqueViolation reports whether err is a unique-constraint violation.
+// IsUniqueViolation reports whether err is a unique-constraint violation; nil is not.
 func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return true
 	}

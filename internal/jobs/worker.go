@@ -30,12 +30,25 @@ type Worker struct {
 	periodic  []Periodic
 }
 
+// Registry is where a domain registers its task handlers and periodic tasks, each in
+// its own RegisterJobs method, so the job mux is built in one place. *Worker is one.
+type Registry interface {
+	// Handle routes tasks of type typ to h.
+	Handle(typ string, h asynq.HandlerFunc)
+	// Every schedules a task of type typ on spec (see Periodic).
+	Every(spec, typ string, unique time.Duration)
+}
+
+var _ Registry = (*Worker)(nil)
+
 // WorkerConfig configures NewWorker.
 type WorkerConfig struct {
 	Concurrency int
 	// BaseContext returns the context handlers start from: it must carry the database,
 	// the system principal and the dispatcher.
 	BaseContext func() context.Context
+	// ShutdownTimeout is how long Shutdown waits for tasks in flight; 25 s if zero.
+	ShutdownTimeout time.Duration
 }
 
 // NewWorker returns a worker whose handlers are registered on Mux().
@@ -43,11 +56,14 @@ func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 10
 	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 25 * time.Second
+	}
 	srv := asynq.NewServer(r.ConnOpt(), asynq.Config{
 		Concurrency:     cfg.Concurrency,
 		Queues:          map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
 		BaseContext:     cfg.BaseContext,
-		ShutdownTimeout: 25 * time.Second,
+		ShutdownTimeout: cfg.ShutdownTimeout,
 		RetryDelayFunc:  backoff,
 		Logger:          slogAdapter{},
 		LogLevel:        asynq.WarnLevel,
@@ -62,9 +78,21 @@ func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 // Mux is where handlers are registered before Start.
 func (w *Worker) Mux() *asynq.ServeMux { return w.mux }
 
+// Handle routes tasks of type typ to h.
+func (w *Worker) Handle(typ string, h asynq.HandlerFunc) { w.mux.Handle(typ, h) }
+
 // Every schedules task type typ on spec.
 func (w *Worker) Every(spec, typ string, unique time.Duration) {
 	w.periodic = append(w.periodic, Periodic{Spec: spec, Type: typ, Unique: unique})
+}
+
+// UseOutbox makes the worker honour d's outbox: a task whose row is done is skipped and
+// a row is marked done when its task succeeds; and it runs the reconciler every 30 s,
+// which hands over whatever a crash or a Redis outage left in the outbox.
+func (w *Worker) UseOutbox(d *Dispatcher) {
+	w.mux.Use(OutboxMiddleware(d.Root))
+	w.mux.Handle(TypeReconcileOutbox, ReconcileHandler(d))
+	w.Every("@every 30s", TypeReconcileOutbox, 25*time.Second)
 }
 
 // Start starts processing and the schedule. It returns an error if Redis refuses.

@@ -1,4 +1,4 @@
-package main
+package devicesload
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/cmd/fscload/load"
 	"github.com/fsc/backoffice/internal/db"
 	"gorm.io/gorm"
 )
@@ -61,8 +62,8 @@ func seed(ctx context.Context, g *gorm.DB, n int, writable bool) (*fixtures, err
 	}
 	need := int64(n) - have
 	if need > 0 && !writable {
-		name, _ := databaseName(g)
-		return nil, fmt.Errorf("database %q holds %d devices and would need %d more, but its name does not contain \"bench\"; refusing to write (use -force)", name, have, need)
+		name, _ := load.DatabaseName(g)
+		return nil, fmt.Errorf("database %q holds %d devices and would need %d more, but its name contains neither \"bench\" nor \"load\"; refusing to write (use -force)", name, have, need)
 	}
 	fx, err := ensureFixtures(g, writable)
 	if err != nil {

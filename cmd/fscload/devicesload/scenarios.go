@@ -1,4 +1,4 @@
-package main
+package devicesload
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/fsc/backoffice/cmd/fscload/load"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"gorm.io/gorm"
@@ -38,29 +36,17 @@ type scenario struct {
 	Generic planSummary
 }
 
+// result is one measured run and the CPU figures around it.
 type result struct {
-	CPU      string
-	Other    float64 // share of the machine other processes used meanwhile
-	Clients  int
-	Lat      []time.Duration // sorted
-	Errors   int64
-	FirstErr string
-	Elapsed  time.Duration
+	load.Result
+	CPU   string
+	Other float64 // share of the machine other processes used meanwhile
 }
-
-func (r result) pct(p float64) time.Duration {
-	if len(r.Lat) == 0 {
-		return 0
-	}
-	return r.Lat[min(len(r.Lat)-1, int(float64(len(r.Lat))*p))]
-}
-
-func (r result) rps() float64 { return float64(len(r.Lat)) / r.Elapsed.Seconds() }
 
 // prepare builds the scenarios: the filtered list, first page and deep page, for the
 // most common product and for a new model (whose devices all sit at the end of the id
 // range); the serial lookup; GET /stock.
-func prepare(ctx context.Context, g *gorm.DB, a *app, fx *fixtures, o options) ([]scenario, error) {
+func prepare(ctx context.Context, g *gorm.DB, a *load.App, fx *fixtures, o options) ([]scenario, error) {
 	var out []scenario
 	common, newest := fx.Products[0], fx.Products[len(fx.Products)-newModels]
 	for _, p := range []benchProduct{common, newest} {
@@ -122,7 +108,7 @@ func pickScenario(g *gorm.DB, p benchProduct) scenario {
 
 // listScenarios returns the first page of devices in state of product p, and a page
 // reached by walking next_cursor deep pages (or to the last page) the way a client does.
-func listScenarios(g *gorm.DB, a *app, p benchProduct, state string, deep int) ([]scenario, error) {
+func listScenarios(g *gorm.DB, a *load.App, p benchProduct, state string, deep int) ([]scenario, error) {
 	var rows int64
 	var lo, hi int64
 	if err := g.Raw("SELECT COUNT(*), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM devices WHERE state = ? AND product_id = ?", state, p.ID).Row().Scan(&rows, &lo, &hi); err != nil {
@@ -137,7 +123,7 @@ func listScenarios(g *gorm.DB, a *app, p benchProduct, state string, deep int) (
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
-		b, err := a.get(path)
+		b, err := a.Get(path)
 		if err != nil {
 			return nil, err
 		}
@@ -212,13 +198,16 @@ func sampleSerials(g *gorm.DB, n int) ([]string, error) {
 
 // measure runs sc with o.conc clients after a warm-up, then at each -also level for a
 // third of the time (with 1 client: the service time without queueing).
-func measure(a *app, sc *scenario, o options) {
-	hammer(a, sc, o.conc, o.warm, o.maxReq) // connections, caches, prepared statements
+func measure(ctx context.Context, a *load.App, sc *scenario, o options, database string) {
+	hammer(ctx, a, sc, o.conc, o.warm, o.maxReq) // connections, caches, prepared statements
 	run := func(c int, d time.Duration) result {
-		c0 := sampleCPU()
-		r := hammer(a, sc, c, d, o.maxReq)
-		r.CPU, r.Other = cpuUse(c0, sampleCPU(), len(r.Lat))
-		line(sc.Name, r)
+		c0 := load.SampleCPU(database)
+		r := result{Result: hammer(ctx, a, sc, c, d, o.maxReq)}
+		r.CPU, r.Other = load.CPUUse(c0, load.SampleCPU(database), r.N())
+		load.Line(sc.Name, r.Result)
+		if r.CPU != "" {
+			fmt.Printf("      %-16s       %s\n", "", r.CPU)
+		}
 		return r
 	}
 	sc.Load = run(o.conc, o.dur)
@@ -229,72 +218,20 @@ func measure(a *app, sc *scenario, o options) {
 	}
 }
 
-func line(name string, r result) {
-	fmt.Printf("load: %-16s c=%-3d %7d req %8.0f req/s  p50 %-9s p90 %-9s p99 %-9s max %-9s errors %d %s\n",
-		name, r.Clients, len(r.Lat), r.rps(), ms(r.pct(.5)), ms(r.pct(.9)), ms(r.pct(.99)), ms(r.pct(1)), r.Errors, r.FirstErr)
-	if r.CPU != "" {
-		fmt.Printf("      %-16s       %s\n", "", r.CPU)
-	}
-}
-
-// hammer sends sc's requests from conc clients until d has passed or max were sent.
-func hammer(a *app, sc *scenario, conc int, d time.Duration, max int) result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var sent, errs atomic.Int64
-	var mu sync.Mutex
-	var all []time.Duration
-	var firstErr string
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
-			mine := make([]time.Duration, 0, 4096)
-			for ctx.Err() == nil && sent.Add(1) <= int64(max) {
-				var (
-					err  error
-					b    []byte
-					l    time.Duration
-					path string
-				)
-				if sc.Do != nil {
-					t := time.Now()
-					err = sc.Do(r)
-					l = time.Since(t)
-				} else {
-					path = sc.Path(r)
-					t := time.Now()
-					b, err = a.get(path)
-					l = time.Since(t)
-				}
-				if err == nil && sc.Check != nil {
-					err = sc.Check(path, b)
-				}
-				if err != nil {
-					if errs.Add(1) == 1 {
-						mu.Lock()
-						firstErr = "first error: " + err.Error()
-						mu.Unlock()
-					}
-					continue
-				}
-				mine = append(mine, l)
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	slices.Sort(all)
-	return result{Clients: conc, Lat: all, Errors: errs.Load(), FirstErr: firstErr, Elapsed: time.Since(start)}
-}
-
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms"
+// hammer sends sc's requests (or makes its service calls) from conc clients until d
+// has passed or max were sent, checking each answer.
+func hammer(ctx context.Context, a *load.App, sc *scenario, conc int, d time.Duration, max int) load.Result {
+	return load.Run(ctx, conc, d, max, func(r *rand.Rand) error {
+		if sc.Do != nil {
+			return sc.Do(r)
+		}
+		path := sc.Path(r)
+		b, err := a.Get(path)
+		if err == nil && sc.Check != nil {
+			err = sc.Check(path, b)
+		}
+		return err
+	})
 }
 
 func summary(sc []scenario, o options) {
@@ -315,13 +252,13 @@ func summary(sc []scenario, o options) {
 			case s.Target > 0:
 				target = "p99 < " + s.Target.String()
 				verdict = "PASS"
-				if r.pct(.99) >= s.Target || len(r.Lat) == 0 || r.Errors > 0 {
+				if r.Pct(.99) >= s.Target || r.N() == 0 || r.Errors > 0 {
 					verdict = "MISS"
 				}
 			case s.Watch > 0:
 				target = "(p99 < " + s.Watch.String() + ")"
 				verdict = "ok"
-				if r.pct(.99) >= s.Watch || len(r.Lat) == 0 || r.Errors > 0 {
+				if r.Pct(.99) >= s.Watch || r.N() == 0 || r.Errors > 0 {
 					verdict = "SLOW"
 				}
 			}
@@ -329,10 +266,10 @@ func summary(sc []scenario, o options) {
 				verdict = strings.ToLower(verdict) + " (info)"
 			}
 			if r.Other > 0.2 {
-				verdict += fmt.Sprintf(" [other processes used %s of the CPU]", pct(r.Other))
+				verdict += fmt.Sprintf(" [other processes used %s of the CPU]", load.Pct(r.Other))
 			}
-			fmt.Printf("%-16s %4d %8d %8.0f %9s %9s %9s %9s  %-12s %s\n", s.Name, r.Clients, len(r.Lat), r.rps(),
-				ms(r.pct(.5)), ms(r.pct(.9)), ms(r.pct(.99)), ms(r.pct(1)), target, verdict)
+			fmt.Printf("%-16s %4d %8d %8.0f %9s %9s %9s %9s  %-12s %s\n", s.Name, r.Clients, r.N(), r.Rate(),
+				load.Ms(r.Pct(.5)), load.Ms(r.Pct(.9)), load.Ms(r.Pct(.99)), load.Ms(r.Pct(1)), target, verdict)
 		}
 	}
 	if !o.explain {
@@ -355,5 +292,3 @@ func summary(sc []scenario, o options) {
 		}
 	}
 }
-
-func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + "%" }

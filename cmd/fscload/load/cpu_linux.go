@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"os"
@@ -9,19 +9,21 @@ import (
 	"time"
 )
 
-// cpuSample is the CPU time of this process and of the whole machine at one moment, to
-// tell how much of a scenario's CPU went to the bench (client and server) and how busy
-// the machine was with everything else (PostgreSQL, other processes).
-type cpuSample struct {
+// CPUSample is the CPU time of this process and of the whole machine at one moment, to
+// tell how much of a run's CPU went to fscload (client and in-process server) and how
+// busy the machine was with everything else (PostgreSQL, other processes).
+type CPUSample struct {
 	at          time.Time
 	self        time.Duration   // user+sys of this process
-	postgres    map[int]float64 // user+sys ticks of each postgres backend of the bench database
+	postgres    map[int]float64 // user+sys ticks of each postgres backend of the measured database
 	busy, total float64         // machine jiffies
 	load1       string
 }
 
-func sampleCPU() cpuSample {
-	s := cpuSample{at: time.Now()}
+// SampleCPU samples this process, the machine, and the PostgreSQL backends serving
+// database (none if "").
+func SampleCPU(database string) CPUSample {
+	s := CPUSample{at: time.Now()}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -37,16 +39,17 @@ func sampleCPU() cpuSample {
 			}
 		}
 	}
-	s.postgres = postgresTicks()
+	s.postgres = postgresTicks(database)
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		s.load1, _, _ = strings.Cut(string(b), " ")
 	}
 	return s
 }
 
-// cpuUse describes the interval from a to b: this process's CPU per request, and the
-// machine's busy share, split into this process and the rest.
-func cpuUse(a, b cpuSample, requests int) (string, float64) {
+// CPUUse describes the interval from a to b: this process's CPU per request, and the
+// machine's busy share, split into this process, PostgreSQL and the rest, which it
+// also returns as a share of the machine.
+func CPUUse(a, b CPUSample, requests int64) (string, float64) {
 	wall := b.at.Sub(a.at).Seconds()
 	if wall <= 0 || b.total <= a.total {
 		return "", 0
@@ -67,19 +70,19 @@ func cpuUse(a, b cpuSample, requests int) (string, float64) {
 		per += ", postgres " + strconv.FormatFloat(pgTicks/clockTicks*1e6/float64(requests), 'f', 0, 64) + "µs/req"
 	}
 	other := max(busy-self-pg, 0)
-	return "machine busy " + pct(busy) + " (bench proc " + pct(self) + ", postgres(bench db) " + pct(pg) + ", other processes " + pct(other) + ");" + per + "; load1 " + b.load1, other
+	return "machine busy " + Pct(busy) + " (fscload proc " + Pct(self) + ", postgres(this db) " + Pct(pg) + ", other processes " + Pct(other) + ");" + per + "; load1 " + b.load1, other
 }
 
 const clockTicks = 100 // USER_HZ on Linux
 
-// benchDatabase names the database whose backends postgresTicks counts.
-var benchDatabase string
-
-// postgresTicks returns utime+stime per postgres backend serving benchDatabase (by its
+// postgresTicks returns utime+stime per postgres backend serving database (by its
 // process title), so other databases' clients on a shared machine do not count.
 // Parallel workers exit with their query and are missed (GET /stock undercounts).
-func postgresTicks() map[int]float64 {
+func postgresTicks(database string) map[int]float64 {
 	out := map[int]float64{}
+	if database == "" {
+		return out
+	}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return out
@@ -99,7 +102,7 @@ func postgresTicks() map[int]float64 {
 			continue
 		}
 		title, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !strings.Contains(string(title), " "+benchDatabase+" ") {
+		if err != nil || !strings.Contains(string(title), " "+database+" ") {
 			continue
 		}
 		f := strings.Fields(s[closing+1:])
@@ -112,3 +115,6 @@ func postgresTicks() map[int]float64 {
 	}
 	return out
 }
+
+// Pct formats a share as a whole percentage.
+func Pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + "%" }

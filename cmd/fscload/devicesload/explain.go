@@ -1,4 +1,4 @@
-package main
+package devicesload
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsc/backoffice/cmd/fscload/load"
 	"github.com/fsc/backoffice/internal/db"
 	"gorm.io/gorm"
 )
@@ -37,10 +38,10 @@ func (c *sqlCapture) install(g *gorm.DB) error {
 		c.stmts = append(c.stmts, capturedSQL{SQL: tx.Statement.SQL.String(), Vars: append([]any(nil), tx.Statement.Vars...)})
 		c.mu.Unlock()
 	}
-	if err := g.Callback().Query().After("gorm:query").Register("fscbench:capture", rec); err != nil {
+	if err := g.Callback().Query().After("gorm:query").Register("fscload:capture", rec); err != nil {
 		return err
 	}
-	return g.Callback().Row().After("gorm:row").Register("fscbench:capture", rec)
+	return g.Callback().Row().After("gorm:row").Register("fscload:capture", rec)
 }
 
 func (c *sqlCapture) record(f func() error) ([]capturedSQL, error) {
@@ -71,12 +72,12 @@ var (
 // the domain query it ran (not the token lookup), and prints its EXPLAIN ANALYZE: the
 // custom plan the literal values get, and on PostgreSQL also the generic plan a
 // prepared statement switches to after five executions.
-func explainScenario(ctx context.Context, g *gorm.DB, a *app, c *sqlCapture, sc *scenario, full bool) error {
+func explainScenario(ctx context.Context, g *gorm.DB, a *load.App, c *sqlCapture, sc *scenario, full bool) error {
 	stmts, err := c.record(func() error {
 		if sc.Do != nil {
 			return sc.Do(rand.New(rand.NewPCG(1, 1)))
 		}
-		_, err := a.get(sc.Probe)
+		_, err := a.Get(sc.Probe)
 		return err
 	})
 	if err != nil {
@@ -118,8 +119,8 @@ func explainScenario(ctx context.Context, g *gorm.DB, a *app, c *sqlCapture, sc 
 			return err
 		}
 		defer conn.Exec("RESET plan_cache_mode")
-		defer conn.Exec("DEALLOCATE fscbench_q")
-		if err := conn.Exec("PREPARE fscbench_q AS " + q.SQL).Error; err != nil {
+		defer conn.Exec("DEALLOCATE fscload_q")
+		if err := conn.Exec("PREPARE fscload_q AS " + q.SQL).Error; err != nil {
 			return err
 		}
 		args := ""
@@ -130,7 +131,7 @@ func explainScenario(ctx context.Context, g *gorm.DB, a *app, c *sqlCapture, sc 
 			}
 			args = "(" + g.Dialector.Explain(strings.Join(ph, ", "), q.Vars...) + ")"
 		}
-		lines, err := planLines(conn, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE fscbench_q"+args)
+		lines, err := planLines(conn, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE fscload_q"+args)
 		if err != nil {
 			return err
 		}
@@ -211,9 +212,9 @@ func explainSQLite(g *gorm.DB, sc *scenario, literal string) error {
 		return err
 	}
 	took := time.Since(start)
-	sc.Plan = planSummary{Top: strings.Join(lines, " | "), Exec: ms(took)}
+	sc.Plan = planSummary{Top: strings.Join(lines, " | "), Exec: load.Ms(took)}
 	printPlan("query plan", lines, true)
-	fmt.Printf("    Execution time (one run): %s\n", ms(took))
+	fmt.Printf("    Execution time (one run): %s\n", load.Ms(took))
 	return nil
 }
 

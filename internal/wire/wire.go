@@ -1,0 +1,119 @@
+// Package wire is the composition root: it builds the domain services with every hook
+// between them, the outbox dispatcher, and the job worker with every domain's handlers
+// and schedule, once, for cmd/fsc, the load tools and the tests.
+//
+// It is the one package under internal/ that imports the domains; no domain imports it,
+// and it imports no web package (a web server is built from a *Services by its caller).
+// It opens nothing: the caller owns the database and Redis and closes them.
+package wire
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/fsc/backoffice/contracts"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/orders"
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+)
+
+// Options are the settings that change how the services are built.
+type Options struct {
+	// CarrierURL is the base URL of the carrier's API; "" books with the manual
+	// carrier. Carrier, when set, wins: a fake carrier in tests and load runs.
+	CarrierURL string
+	Carrier    orders.Carrier
+	// NoLoginLimit turns login rate limiting off, for load tools that log many users
+	// in from one address. Production and tests keep it on.
+	NoLoginLimit bool
+	// ShutdownTimeout is how long a worker's Shutdown waits for tasks in flight; 25 s
+	// if zero.
+	ShutdownTimeout time.Duration
+}
+
+// Services are the wired services of one process and the connections they use.
+type Services struct {
+	DB         *gorm.DB
+	Redis      *jobs.Redis
+	Dispatcher *jobs.Dispatcher
+	Auth       *auth.Service
+	Contracts  *contracts.Service
+	Inventory  *inventory.Service
+	Orders     *orders.Service
+
+	opts Options
+}
+
+// New builds every service on g and r with its hooks: stock arriving in inventory
+// fills orders' backorders, orders books with the carrier of opts, auth rate-limits
+// logins on r, and state changes hand their outbox rows to asynq right after commit.
+func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
+	s := &Services{DB: g, Redis: r, opts: opts}
+	s.Dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
+	s.Contracts = contracts.NewService()
+	s.Inventory = inventory.NewService(s.Contracts)
+	s.Orders = orders.NewService(s.Inventory, s.Contracts)
+	s.Inventory.StockArrived = s.Orders.StockArrived
+	switch {
+	case opts.Carrier != nil:
+		s.Orders.Carrier = opts.Carrier
+	case opts.CarrierURL != "":
+		s.Orders.Carrier = orders.NewHTTPCarrier(opts.CarrierURL)
+	}
+	var limiter *redis_rate.Limiter
+	if !opts.NoLoginLimit {
+		limiter = redis_rate.NewLimiter(r.Client)
+	}
+	s.Auth = auth.NewService(s.Contracts, limiter)
+	return s
+}
+
+// Context returns ctx carrying the database, the dispatcher and principal p: where a
+// service call outside an HTTP request starts.
+func (s *Services) Context(ctx context.Context, p auth.Principal) context.Context {
+	ctx = s.Dispatcher.NewContext(db.NewContext(ctx, s.DB))
+	return auth.WithPrincipal(ctx, p)
+}
+
+// BaseContext is where every job and start-up step begins: the database, the
+// dispatcher and the system principal.
+func (s *Services) BaseContext() context.Context {
+	return s.Context(context.Background(), auth.System)
+}
+
+// NewWorker returns a worker, not yet started, running concurrency tasks at once with
+// the outbox middleware and reconciler and every domain's handlers and schedule.
+func (s *Services) NewWorker(concurrency int) *jobs.Worker {
+	w := jobs.NewWorker(s.Redis, jobs.WorkerConfig{Concurrency: concurrency, BaseContext: s.BaseContext,
+		ShutdownTimeout: s.opts.ShutdownTimeout})
+	w.UseOutbox(s.Dispatcher)
+	s.Inventory.RegisterJobs(w)
+	s.Orders.RegisterJobs(w)
+	return w
+}
+
+// StartWorker starts NewWorker(concurrency) and hands over at once what the outbox
+// holds from before (a crash, a Redis outage, rows written without a dispatcher),
+// rather than at the first periodic reconcile. The caller calls Shutdown.
+func (s *Services) StartWorker(concurrency int) (*jobs.Worker, error) {
+	w := s.NewWorker(concurrency)
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	if n, err := s.Dispatcher.Reconcile(s.BaseContext(), 1000); err != nil {
+		slog.Warn("initial outbox reconcile", "err", err)
+	} else if n > 0 {
+		slog.Info("outbox reconciled at start", "enqueued", n)
+	}
+	return w, nil
+}
+
+// Close waits for the enqueues after commit still in flight. It closes neither the
+// database nor Redis: their opener does, after Close.
+func (s *Services) Close() { s.Dispatcher.Wait() }
