@@ -198,7 +198,7 @@ func TestBrowserOrderBoardLateAndFailed(t *testing.T) {
 	ts := b.ts
 	place := func(ref, city string) *orders.Order {
 		o, err := ts.s.Orders.Place(ts.ctx, orders.NewOrder{MemberID: ts.members["751"].ID, KitID: &f.kit.ID, CitizenRef: ref,
-			Delivery: &orders.Address{Name: "Borger " + ref, Street: "Søndergade 3", Postcode: "8600", City: city}}, "", nil)
+			Delivery: &orders.Address{Name: "Borger " + ref, Street: "Søndergade 3", Postcode: "8600", City: city}}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
-	"github.com/fsc/backoffice/internal/civil"
-	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/gofiber/fiber/v2"
 )
@@ -79,12 +77,14 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		}
 	}
 	if p.IsStaff() {
-		conn := db.Conn(ctx)
-		today := civil.Today()
-		conn.Table("members").Count(&v.Members)
-		conn.Table("schemes").Count(&v.Schemes)
-		conn.Table("users").Count(&v.Users)
-		conn.Table("participations").Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", today, today).Count(&v.Participations)
+		n, err := s.Contracts.Count(ctx)
+		if err != nil {
+			return err
+		}
+		v.Members, v.Schemes, v.Participations = n.Members, n.Schemes, n.ActiveParticipations
+		if v.Users, err = s.Auth.CountUsers(ctx); err != nil {
+			return err
+		}
 		v.Reorder = s.reorderWarnings(c)
 		v.Notices, _ = s.Inventory.ReorderNotices(ctx, 5)
 	}

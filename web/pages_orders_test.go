@@ -400,7 +400,7 @@ func TestOrderPagesTransfer(t *testing.T) {
 	ts := newTestServer(t)
 	f := seedOrders(t, ts)
 	o, err := ts.s.Orders.Place(ts.ctx, orders.NewOrder{MemberID: ts.members["751"].ID, KitID: &f.kit.ID, CitizenRef: "SAG-5",
-		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "", nil)
+		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestOrderPagesLateAndFailedHighlighted(t *testing.T) {
 	ts := newTestServer(t)
 	f := seedOrders(t, ts)
 	o, err := ts.s.Orders.Place(ts.ctx, orders.NewOrder{MemberID: ts.members["751"].ID, KitID: &f.kit.ID, CitizenRef: "SAG-L",
-		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "", nil)
+		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
