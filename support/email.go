@@ -1,0 +1,339 @@
+package support
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// MaxEmailSize bounds a raw message IngestEmail reads.
+const MaxEmailSize = 25 << 20
+
+// Limits of the MIME walk: a message nests and splits only so far.
+const (
+	maxMailDepth = 8
+	maxMailParts = 64
+)
+
+// parsedMail is what the call centre keeps of an e-mail.
+type parsedMail struct {
+	From        mail.Address
+	Subject     string
+	MessageID   string
+	Text        string
+	Attachments []mailFile
+	Dropped     []string // files left out, with why
+}
+
+type mailFile struct {
+	Name string
+	Data []byte
+}
+
+var errNoSender = errors.New("no sender address (From)")
+
+// parseMail reads a raw RFC 5322 message: sender and subject (RFC 2047 encoded words in
+// any charset x/text knows), the text body (text/plain preferred, HTML turned into text
+// otherwise; quoted-printable and base64 undone; converted to UTF-8), and its files. It
+// returns an error only for a message it cannot read at all, or one without a sender.
+func parseMail(raw []byte) (*parsedMail, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	dec := &mime.WordDecoder{CharsetReader: charsetReader}
+	from, err := (&mail.AddressParser{WordDecoder: dec}).ParseList(msg.Header.Get("From"))
+	if err != nil || len(from) == 0 || from[0].Address == "" {
+		return nil, errNoSender
+	}
+	pm := &parsedMail{From: *from[0]}
+	pm.From.Address = strings.ToLower(pm.From.Address)
+	pm.From.Name = cleanLine(pm.From.Name)
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		subject = msg.Header.Get("Subject") // undecodable words stay as they came
+	}
+	pm.Subject = cleanLine(subject)
+	pm.MessageID = cleanLine(strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>"))
+	if len(pm.MessageID) > 300 {
+		pm.MessageID = ""
+	}
+	w := &mailWalk{pm: pm}
+	w.entity(textproto.MIMEHeader(msg.Header), msg.Body, 0)
+	pm.Text = cleanText(w.text())
+	return pm, nil
+}
+
+// mailWalk collects the bodies and files of a message's MIME tree.
+type mailWalk struct {
+	pm          *parsedMail
+	plain, html []string
+	parts       int
+}
+
+func (w *mailWalk) text() string {
+	if len(w.plain) > 0 {
+		return strings.Join(w.plain, "\n\n")
+	}
+	out := make([]string, len(w.html))
+	for i, h := range w.html {
+		out[i] = htmlText(h)
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// entity handles one MIME entity: a multipart recurses, a text part in line is body,
+// anything else (or anything named as a file) is an attachment.
+func (w *mailWalk) entity(h textproto.MIMEHeader, body io.Reader, depth int) {
+	w.parts++
+	if w.parts > maxMailParts || depth > maxMailDepth {
+		w.pm.Dropped = append(w.pm.Dropped, "parts beyond the limit of the message's structure")
+		return
+	}
+	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || ctype == "" {
+		ctype, params = "text/plain", map[string]string{}
+	}
+	if strings.HasPrefix(ctype, "multipart/") {
+		w.multipart(body, params["boundary"], depth)
+		return
+	}
+	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+	name := fileName(dparams["filename"], params["name"])
+	data, err := io.ReadAll(io.LimitReader(transferDecoder(h.Get("Content-Transfer-Encoding"), body), MaxAttachmentSize+1))
+	if err != nil && len(data) == 0 {
+		w.pm.Dropped = append(w.pm.Dropped, fmt.Sprintf("%s: unreadable (%v)", orName(name, ctype), err))
+		return
+	}
+	isText := ctype == "text/plain" || ctype == "text/html"
+	if isText && disp != "attachment" && name == "" {
+		s := toUTF8(data, params["charset"])
+		if ctype == "text/plain" {
+			w.plain = append(w.plain, s)
+		} else {
+			w.html = append(w.html, s)
+		}
+		return
+	}
+	if name == "" {
+		name = defaultName(ctype)
+	}
+	if len(data) > MaxAttachmentSize {
+		w.pm.Dropped = append(w.pm.Dropped, fmt.Sprintf("%s: larger than %d bytes", name, MaxAttachmentSize))
+		return
+	}
+	w.pm.Attachments = append(w.pm.Attachments, mailFile{Name: name, Data: data})
+}
+
+// multipart walks the parts of a multipart body; of multipart/alternative the walk
+// keeps text/plain when there is one (text() prefers it) and HTML otherwise.
+func (w *mailWalk) multipart(body io.Reader, boundary string, depth int) {
+	if boundary == "" {
+		w.pm.Dropped = append(w.pm.Dropped, "a multipart part without a boundary")
+		return
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		p, err := mr.NextRawPart() // raw: this walk undoes the transfer encoding itself
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			w.pm.Dropped = append(w.pm.Dropped, "the rest of a broken multipart body")
+			return
+		}
+		w.entity(p.Header, p, depth+1)
+	}
+}
+
+func transferDecoder(enc string, r io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &base64Clean{r: r})
+	}
+	return r
+}
+
+// base64Clean drops what base64 lines may carry besides the alphabet (spaces, tabs;
+// the decoder itself skips CR and LF), so a sloppy sender's file still decodes.
+type base64Clean struct{ r io.Reader }
+
+func (b *base64Clean) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	j := 0
+	for _, c := range p[:n] {
+		if c != ' ' && c != '\t' {
+			p[j] = c
+			j++
+		}
+	}
+	return j, err
+}
+
+// charsetReader converts text in charset to UTF-8 for the word decoder.
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		return nil, fmt.Errorf("charset %q: %w", charset, err)
+	}
+	return enc.NewDecoder().Reader(r), nil
+}
+
+// toUTF8 converts a body in charset to valid UTF-8; an unknown charset is read as
+// UTF-8 with bad bytes replaced.
+func toUTF8(b []byte, charset string) string {
+	cs := strings.ToLower(strings.TrimSpace(charset))
+	if cs != "" && cs != "utf-8" && cs != "us-ascii" {
+		if r, err := charsetReader(cs, bytes.NewReader(b)); err == nil {
+			if out, err := io.ReadAll(r); err == nil {
+				b = out
+			}
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// htmlText returns the text of an HTML body: script and style left out, a line break
+// for every block element.
+func htmlText(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if skip == 0 {
+				b.WriteString(strings.Join(strings.Fields(string(z.Text())), " "))
+				b.WriteByte(' ')
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			tn, _ := z.TagName()
+			switch string(tn) {
+			case "script", "style", "head":
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+			case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table":
+				b.WriteByte('\n')
+			}
+		}
+	}
+}
+
+// cleanText makes a body fit for a comment: valid UTF-8, LF line ends, no control
+// characters but newline and tab, no trailing spaces, at most three blank lines in a
+// row, and at most MaxComment characters.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+	}
+	s = strings.TrimSpace(manyBlank.ReplaceAllString(strings.Join(lines, "\n"), "\n\n\n"))
+	if utf8.RuneCountInString(s) > MaxComment {
+		s = string([]rune(s)[:MaxComment-1]) + "…"
+	}
+	return s
+}
+
+var manyBlank = regexp.MustCompile(`\n{4,}`)
+
+// cleanLine makes a header value fit for one line: no control characters, single
+// spaces.
+func cleanLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+func fileName(names ...string) string {
+	dec := &mime.WordDecoder{CharsetReader: charsetReader}
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if d, err := dec.DecodeHeader(n); err == nil {
+			n = d
+		}
+		if n = cleanLine(cleanFilename(n)); n != "" {
+			if r := []rune(n); len(r) > maxAttachmentNameLen {
+				n = string(r[len(r)-maxAttachmentNameLen:])
+			}
+			return n
+		}
+	}
+	return ""
+}
+
+func defaultName(ctype string) string {
+	switch ctype {
+	case "message/rfc822":
+		return "message.eml"
+	case "text/html":
+		return "message.html"
+	}
+	return "attachment"
+}
+
+func orName(name, ctype string) string {
+	if name != "" {
+		return name
+	}
+	return ctype
+}
+
+// replyPrefix matches the reply and forward markers of common mail clients, Danish
+// and German Outlook's included.
+var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|sv|aw|fw|fwd|vs|wg|tr)\s*(\[\d+\])?\s*:\s*)+`)
+
+// ticketRef finds a ticket number in a subject, bracketed or not.
+var ticketRef = regexp.MustCompile(`(?i)\bT-(\d{4})-(\d{6,12})\b`)
+
+// threadNumber returns the ticket number a subject refers to, or "".
+func threadNumber(subject string) string {
+	m := ticketRef.FindStringSubmatch(subject)
+	if m == nil {
+		return ""
+	}
+	return "T-" + m[1] + "-" + m[2]
+}
+
+// newSubject is the subject of a ticket opened by an e-mail: without reply markers,
+// at most MaxSubject characters.
+func newSubject(s string) string {
+	s = strings.TrimSpace(replyPrefix.ReplaceAllString(s, ""))
+	if s == "" {
+		return "(no subject)"
+	}
+	if r := []rune(s); len(r) > MaxSubject {
+		s = string(r[:MaxSubject])
+	}
+	return s
+}
