@@ -20,13 +20,14 @@ type Severity string
 
 // The severities, and the ticket priority each opens with.
 const (
-	Info         Severity = "info"
-	Warning      Severity = "warning"
-	SevCritical  Severity = "critical"
-	alarmSubject          = "Alarm %s from %s %s"
+	SeverityInfo     Severity = "info"
+	SeverityWarning  Severity = "warning"
+	SeverityCritical Severity = "critical"
 )
 
-var severityPriority = map[Severity]Priority{SevCritical: Critical, Warning: High, Info: Normal}
+const alarmSubject = "Alarm %s from %s %s"
+
+var severityPriority = map[Severity]Priority{SeverityCritical: Critical, SeverityWarning: High, SeverityInfo: Normal}
 
 // AlarmInput is the body of POST /alarms.
 type AlarmInput struct {

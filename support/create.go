@@ -37,7 +37,7 @@ func (s *Service) Create(ctx context.Context, in NewTicket, idemKey string) (*Ti
 	if p.Role == auth.RoleMember && (p.MemberID == nil || *p.MemberID != in.MemberID) {
 		return nil, apperr.Forbidden("you can open tickets only for your own member")
 	}
-	scope, hash := idemScope(p), inputHash(in)
+	scope, hash := idemScope(p), inputHash(canonicalTicket(in))
 	if len(idemKey) > 200 {
 		return nil, apperr.Invalid(apperr.Field("Idempotency-Key", apperr.TooLong, "must be at most %d characters", 200))
 	}
@@ -91,6 +91,16 @@ func idemScope(p auth.Principal) string {
 		return fmt.Sprintf("user:%d", p.UserID)
 	}
 	return fmt.Sprintf("token:%d", p.TokenID)
+}
+
+// canonicalTicket is in with its instant in UTC as stored, so that the same moment
+// written in another zone is the same request.
+func canonicalTicket(in NewTicket) NewTicket {
+	if in.ReceivedAt != nil {
+		r := micro(*in.ReceivedAt)
+		in.ReceivedAt = &r
+	}
+	return in
 }
 
 // inputHash hashes the canonical form of in: its JSON as Go writes it (fields in

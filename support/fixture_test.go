@@ -88,7 +88,7 @@ func must(t testing.TB, err error) {
 }
 
 // set moves the support service's clock to at.
-func (f *fixture) set(at time.Time) { at = at.UTC(); f.clock.Store(&at) }
+func (f *fixture) set(at time.Time) { at = at.UTC().Truncate(time.Microsecond); f.clock.Store(&at) }
 
 func (f *fixture) now() time.Time { return *f.clock.Load() }
 
