@@ -56,18 +56,14 @@ func parseMail(raw []byte) (*parsedMail, error) {
 		return nil, fmt.Errorf("read message: %w", err)
 	}
 	dec := &mime.WordDecoder{CharsetReader: charsetReader}
-	from, err := (&mail.AddressParser{WordDecoder: dec}).ParseList(msg.Header.Get("From"))
-	if err != nil || len(from) == 0 || from[0].Address == "" {
+	sender, ok := parseSender(dec, msg.Header.Get("From"))
+	if !ok {
 		return nil, errNoSender
 	}
-	pm := &parsedMail{From: *from[0]}
+	pm := &parsedMail{From: sender}
 	pm.From.Address = strings.ToLower(pm.From.Address)
 	pm.From.Name = cleanLine(pm.From.Name)
-	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		subject = msg.Header.Get("Subject") // undecodable words stay as they came
-	}
-	pm.Subject = cleanLine(subject)
+	pm.Subject = cleanLine(decodeHeader(dec, msg.Header.Get("Subject")))
 	pm.MessageID = cleanLine(strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>"))
 	if len(pm.MessageID) > 300 {
 		pm.MessageID = ""
@@ -76,6 +72,84 @@ func parseMail(raw []byte) (*parsedMail, error) {
 	w.entity(textproto.MIMEHeader(msg.Header), msg.Body, 0)
 	pm.Text = cleanText(w.text())
 	return pm, nil
+}
+
+// parseSender reads the From header; a header net/mail refuses (a bad encoded word in
+// the name, say) still gives its address.
+func parseSender(dec *mime.WordDecoder, v string) (mail.Address, bool) {
+	if from, err := (&mail.AddressParser{WordDecoder: dec}).ParseList(v); err == nil && len(from) > 0 && from[0].Address != "" {
+		return *from[0], true
+	}
+	m := looseAddr.FindStringSubmatchIndex(v)
+	if m == nil {
+		return mail.Address{}, false
+	}
+	a := mail.Address{Address: v[m[2]:m[3]]}
+	if _, err := mail.ParseAddress(a.Address); err != nil {
+		return mail.Address{}, false
+	}
+	a.Name = strings.Trim(strings.TrimSpace(decodeHeader(dec, v[:m[0]])), `"`)
+	return a, true
+}
+
+var looseAddr = regexp.MustCompile(`<?([^\s<>"@]+@[^\s<>"@]+\.[^\s<>"@]+)>?`)
+
+// decodeHeader decodes RFC 2047 encoded words; words the standard decoder refuses
+// (clients put raw UTF-8 into Q words, "=?UTF-8?Q?Tablet_virker_ikke_–_…?=") are
+// decoded leniently, and what cannot be decoded at all stays as it came.
+func decodeHeader(dec *mime.WordDecoder, v string) string {
+	out, err := dec.DecodeHeader(v)
+	if err != nil {
+		out = v
+	}
+	if !strings.Contains(out, "=?") {
+		return out
+	}
+	return looseWord.ReplaceAllStringFunc(out, func(w string) string {
+		m := looseWord.FindStringSubmatch(w)
+		var b []byte
+		if strings.EqualFold(m[2], "B") {
+			d, err := base64.StdEncoding.DecodeString(m[3])
+			if err != nil {
+				return w
+			}
+			b = d
+		} else {
+			b = looseQ(m[3])
+		}
+		return toUTF8(b, m[1])
+	})
+}
+
+var looseWord = regexp.MustCompile(`=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=`)
+
+// looseQ undoes Q encoding, keeping any byte that is not an escape as it is.
+func looseQ(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_':
+			out = append(out, ' ')
+		case c == '=' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // mailWalk collects the bodies and files of a message's MIME tree.
@@ -279,9 +353,7 @@ func fileName(names ...string) string {
 		if n == "" {
 			continue
 		}
-		if d, err := dec.DecodeHeader(n); err == nil {
-			n = d
-		}
+		n = decodeHeader(dec, n)
 		if n = cleanLine(cleanFilename(n)); n != "" {
 			if r := []rune(n); len(r) > maxAttachmentNameLen {
 				n = string(r[len(r)-maxAttachmentNameLen:])
