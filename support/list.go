@@ -12,6 +12,7 @@ import (
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"gorm.io/gorm"
 )
 
 // Filter selects tickets for List; zero fields do not filter.
@@ -22,6 +23,9 @@ type Filter struct {
 	MemberID int64
 	DeviceID int64
 	VendorID int64
+	// CitizenRef keeps the tickets of one citizen (the phone call's "open tickets of
+	// this citizen"), exactly as the member wrote the reference.
+	CitizenRef string
 	// Breached keeps tickets whose SLA is breached as read now.
 	Breached bool
 	// Active keeps tickets neither resolved nor closed: the agent's queue.
@@ -81,8 +85,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, *Cursor, error)
 	if f.Category != "" && !oneOf(f.Category, categories) {
 		fe.Add("category", apperr.OneOf, "must be one of %s", joined(categories))
 	}
-	f.Query = strings.TrimSpace(f.Query)
+	f.Query, f.CitizenRef = strings.TrimSpace(f.Query), strings.TrimSpace(f.CitizenRef)
 	checkText(&fe, "q", f.Query, false, 100, false)
+	checkText(&fe, "citizen_ref", f.CitizenRef, false, 64, false)
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -93,8 +98,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, *Cursor, error)
 		}
 		f.MemberID = *p.MemberID
 	case auth.RoleVendor:
-		if p.VendorID == nil || (f.VendorID != 0 && f.VendorID != *p.VendorID) {
-			return []Ticket{}, nil, nil
+		if p.VendorID == nil || (f.VendorID != 0 && f.VendorID != *p.VendorID) || f.CitizenRef != "" {
+			return []Ticket{}, nil, nil // vendors see no citizen data, so cannot search by it
 		}
 		f.VendorID = *p.VendorID
 	}
@@ -116,7 +121,21 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, *Cursor, error)
 
 // listTickets pages by (next_due_at, id): each filter has an index ending in those.
 func listTickets(ctx context.Context, f Filter, now time.Time) ([]Ticket, *Cursor, error) {
-	q := db.Conn(ctx).Model(&Ticket{})
+	var out []Ticket
+	if err := queueQuery(db.Conn(ctx), f, now).Find(&out).Error; err != nil {
+		return nil, nil, fmt.Errorf("list tickets: %w", err)
+	}
+	if len(out) <= f.Limit {
+		return out, nil, nil
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, &Cursor{Due: last.NextDueAt, ID: last.ID}, nil
+}
+
+// queueQuery is the query of one page of the queue.
+func queueQuery(q *gorm.DB, f Filter, now time.Time) *gorm.DB {
+	q = q.Model(&Ticket{})
 	if f.After != nil {
 		q = q.Where("(next_due_at, id) > (?, ?)", f.After.Due, f.After.ID)
 	}
@@ -127,6 +146,7 @@ func listTickets(ctx context.Context, f Filter, now time.Time) ([]Ticket, *Curso
 	}{
 		{"status", f.Status, f.Status != ""}, {"priority", f.Priority, f.Priority != ""}, {"category", f.Category, f.Category != ""},
 		{"member_id", f.MemberID, f.MemberID != 0}, {"device_id", f.DeviceID, f.DeviceID != 0}, {"vendor_id", f.VendorID, f.VendorID != 0},
+		{"citizen_ref", f.CitizenRef, f.CitizenRef != ""},
 	} {
 		if c.set {
 			q = q.Where(c.col+" = ?", c.v)
@@ -142,16 +162,7 @@ func listTickets(ctx context.Context, f Filter, now time.Time) ([]Ticket, *Curso
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(f.Query)) + "%"
 		q = q.Where(`(number = ? OR serial = ? OR LOWER(subject) LIKE ? ESCAPE '\')`, f.Query, f.Query, like)
 	}
-	var out []Ticket
-	if err := q.Order("next_due_at, id").Limit(f.Limit + 1).Find(&out).Error; err != nil {
-		return nil, nil, fmt.Errorf("list tickets: %w", err)
-	}
-	if len(out) <= f.Limit {
-		return out, nil, nil
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, &Cursor{Due: last.NextDueAt, ID: last.ID}, nil
+	return q.Order("next_due_at, id").Limit(f.Limit + 1)
 }
 
 // Detail is a ticket with everything shown on its page.

@@ -87,6 +87,7 @@ func TestQueueOrderFiltersAndBreached(t *testing.T) {
 	count(support.Filter{Category: support.DeviceFault}, func(t support.Ticket) bool { return t.Category == support.DeviceFault })
 	count(support.Filter{Active: true}, func(t support.Ticket) bool { return t.Status != support.Resolved && t.Status != support.Closed })
 	count(support.Filter{Breached: true}, func(t support.Ticket) bool { return t.SLA.Breached })
+	count(support.Filter{CitizenRef: "borger-3"}, func(t support.Ticket) bool { return t.CitizenRef != nil && *t.CitizenRef == "borger-3" })
 	count(support.Filter{Query: d.Serial}, func(t support.Ticket) bool { return t.Serial != nil && *t.Serial == d.Serial })
 	count(support.Filter{Query: "KAN IKKE"}, func(support.Ticket) bool { return true })
 	count(support.Filter{Query: all[0].Number}, func(t support.Ticket) bool { return t.ID == all[0].ID })

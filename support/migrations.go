@@ -197,6 +197,7 @@ func migrateSupport(tx *gorm.DB) error {
 		"CREATE INDEX idx_tickets_member_queue ON tickets (member_id, next_due_at, id)",
 		"CREATE INDEX idx_tickets_vendor_queue ON tickets (vendor_id, next_due_at, id) WHERE vendor_id IS NOT NULL",
 		"CREATE INDEX idx_tickets_device_queue ON tickets (device_id, next_due_at, id) WHERE device_id IS NOT NULL",
+		"CREATE INDEX idx_tickets_citizen ON tickets (citizen_ref, next_due_at, id) WHERE citizen_ref IS NOT NULL",
 		"CREATE INDEX idx_tickets_sla_check ON tickets (sla_check_at) WHERE sla_check_at IS NOT NULL",
 		// One open ticket per device and alarm kind: racing alarms cannot open two.
 		"CREATE UNIQUE INDEX uq_tickets_open_alarm ON tickets (device_id, alarm_kind) WHERE alarm_kind IS NOT NULL AND " + activeSQL,

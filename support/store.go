@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/internal/db"
+	"gorm.io/gorm"
 )
 
 // loadTicket reads ticket id; lock takes a row lock on PostgreSQL for the rest of the
@@ -101,3 +102,38 @@ func recordEvent(ctx context.Context, t *Ticket, action string, from Status, not
 	}
 	return nil
 }
+
+// AfterFind puts every instant read back in UTC: PostgreSQL hands timestamptz over in
+// the process's zone, and the API speaks UTC.
+func (t *Ticket) AfterFind(*gorm.DB) error {
+	for _, p := range []*time.Time{&t.ReceivedAt, &t.FirstResponseDue, &t.ResolutionDue, &t.FirstResponseWarn,
+		&t.ResolutionWarn, &t.NextDueAt, &t.CreatedAt, &t.UpdatedAt} {
+		*p = p.UTC()
+	}
+	for _, p := range []**time.Time{&t.EscalatedAt, &t.OLADue, &t.ClosedAt, &t.FirstResponseAt, &t.ResolvedAt,
+		&t.PausedSince, &t.SLACheckAt} {
+		if *p != nil {
+			u := (*p).UTC()
+			*p = &u
+		}
+	}
+	return nil
+}
+
+// AfterFind reads the instant in UTC.
+func (e *Event) AfterFind(*gorm.DB) error { e.At = e.At.UTC(); return nil }
+
+// AfterFind reads the instant in UTC.
+func (c *Comment) AfterFind(*gorm.DB) error { c.At = c.At.UTC(); return nil }
+
+// AfterFind reads the instants in UTC.
+func (a *Alarm) AfterFind(*gorm.DB) error {
+	a.OccurredAt, a.CreatedAt = a.OccurredAt.UTC(), a.CreatedAt.UTC()
+	return nil
+}
+
+// AfterFind reads the instant in UTC.
+func (a *Attachment) AfterFind(*gorm.DB) error { a.CreatedAt = a.CreatedAt.UTC(); return nil }
+
+// AfterFind reads the instant in UTC.
+func (s *Swap) AfterFind(*gorm.DB) error { s.CreatedAt = s.CreatedAt.UTC(); return nil }

@@ -5,7 +5,25 @@
 //
 // The rules of API.md "Support (pinned)" live here, one per file: the status moves in
 // transitions.go, the due times in sla.go, alarm de-duplication in alarms.go, e-mail
-// routing and threading in email_in.go, the OLA in escalate.go, swaps in swap.go.
+// routing and threading in email_in.go (the parser in email.go), the OLA in
+// escalate.go, swaps in swap.go, the SLA notices in jobs.go.
+//
+// Decisions where API.md leaves room, each documented where it is made:
+//   - A ticket's due times come from the policy of its priority when it is received;
+//     later policy changes do not move them. Pending stops the clock; leaving pending
+//     moves every unmet due time on by the calendar minutes spent there.
+//   - Resolution stops both clocks (an unanswered ticket solved in time is not late
+//     for its first response). Reopening clears resolved_at and the clock runs on
+//     against the same due times: the time spent resolved counts.
+//   - A member's public reply (portal or e-mail) ends a wait: pending → open.
+//   - Escalation's OLA runs from the escalation, for the resolution hours of the
+//     vendor's contract active then, around the clock (Service.OLACalendar).
+//   - Vendors see no citizen data (citizen reference, contact).
+//   - E-mail from a sender no route knows is refused, unless an admin routes "*" to a
+//     triage member; a reply threads only into a ticket of the sender's member (or
+//     whose contact the sender is) that is not closed.
+//   - Swaps are linked in support's ticket_links; orders and returns keep no ticket
+//     column (TicketOfOrder, TicketOfReturn answer for them).
 package support
 
 import (
