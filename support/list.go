@@ -66,7 +66,8 @@ func ParseCursor(s string) (*Cursor, error) {
 }
 
 // List returns tickets sorted by their nearest due time (the queue), after f.After,
-// and the cursor of the next page (nil on the last). Support, admin and logistics see
+// and the cursor of the next page (nil on the last); without their descriptions (up
+// to 10,000 characters each: Get has them). Support, admin and logistics see
 // every ticket; a member user only its member's; a vendor user only those escalated to
 // its vendor. It returns Invalid for an unknown status, priority or category, or a
 // query over 100 characters.
@@ -135,7 +136,7 @@ func listTickets(ctx context.Context, f Filter, now time.Time) ([]Ticket, *Curso
 
 // queueQuery is the query of one page of the queue.
 func queueQuery(q *gorm.DB, f Filter, now time.Time) *gorm.DB {
-	q = q.Model(&Ticket{})
+	q = q.Model(&Ticket{}).Omit("description")
 	if f.After != nil {
 		q = q.Where("(next_due_at, id) > (?, ?)", f.After.Due, f.After.ID)
 	}
