@@ -65,6 +65,11 @@ func TestDueTimesAcrossHolidaysAndDST(t *testing.T) {
 			if tk.SLA.Breached || tk.SLA.Paused || tk.SLA.FirstResponseAt != nil {
 				t.Errorf("fresh ticket sla %+v", tk.SLA)
 			}
+			// Read back in UTC whatever the process's zone (run with TZ=Europe/Copenhagen).
+			if d := f.get(t, f.agent, tk.ID); d.ReceivedAt.Location() != time.UTC || d.SLA.ResolutionDue.Location() != time.UTC ||
+				!d.SLA.ResolutionDue.Equal(utc(c.resolve)) {
+				t.Errorf("read back: %s, %s", d.ReceivedAt, d.SLA.ResolutionDue)
+			}
 		})
 	}
 }
