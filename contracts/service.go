@@ -62,6 +62,12 @@ func (s *Service) MemberExists(ctx context.Context, id int64) error {
 	return err
 }
 
+// SchemeExists returns nil if scheme id exists and NotFound otherwise, whoever asks.
+func (s *Service) SchemeExists(ctx context.Context, id int64) error {
+	_, err := findScheme(ctx, id, false)
+	return err
+}
+
 // MemberFilter selects members for ListMembers.
 type MemberFilter struct {
 	Kind  string
@@ -313,4 +319,21 @@ func memberOf(p auth.Principal) int64 {
 		return -1
 	}
 	return *p.MemberID
+}
+
+// Counts is the size of the contracts register, for the staff dashboard.
+type Counts struct {
+	Members int64 `json:"members"`
+	Schemes int64 `json:"schemes"`
+	// ActiveParticipations is how many participations cover today.
+	ActiveParticipations int64 `json:"active_participations"`
+}
+
+// Count returns how many members, schemes and participations covering today there are
+// (staff).
+func (s *Service) Count(ctx context.Context) (*Counts, error) {
+	if _, err := auth.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	return countRegister(ctx, civil.Today())
 }

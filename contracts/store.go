@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 )
 
@@ -114,4 +115,21 @@ func checkOverlap(ctx context.Context, p *Participation) error {
 		return apperr.Invalid(apperr.Field("joined_on", CodeOverlap, "overlaps the member's participation from %s to %s", other.JoinedOn, other.LeftOn))
 	}
 	return nil
+}
+
+// countRegister counts members, schemes and the participations covering day d
+// ([joined_on, left_on), dates compare as YYYY-MM-DD text).
+func countRegister(ctx context.Context, d civil.Date) (*Counts, error) {
+	var c Counts
+	if err := db.Conn(ctx).Table("members").Count(&c.Members).Error; err != nil {
+		return nil, fmt.Errorf("count members: %w", err)
+	}
+	if err := db.Conn(ctx).Table("schemes").Count(&c.Schemes).Error; err != nil {
+		return nil, fmt.Errorf("count schemes: %w", err)
+	}
+	if err := db.Conn(ctx).Table("participations").Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", d, d).
+		Count(&c.ActiveParticipations).Error; err != nil {
+		return nil, fmt.Errorf("count participations: %w", err)
+	}
+	return &c, nil
 }

@@ -42,7 +42,7 @@ func (s *Service) CreateKit(ctx context.Context, in NewKit) (*Kit, error) {
 	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
 	var k *Kit
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		fe, err := checkKit(ctx, in, validate.Struct(in))
+		fe, err := s.checkKit(ctx, in, validate.Struct(in))
 		if err != nil {
 			return err
 		}
@@ -50,11 +50,8 @@ func (s *Service) CreateKit(ctx context.Context, in NewKit) (*Kit, error) {
 			return err
 		}
 		k = &Kit{Code: in.Code, Name: in.Name, SchemeID: in.SchemeID}
-		if err := db.Conn(ctx).Create(k).Error; err != nil {
-			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("code", apperr.Taken, "kit code %q is already in use", k.Code))
-			}
-			return fmt.Errorf("create kit: %w", err)
+		if err := insertKit(ctx, k); err != nil {
+			return err
 		}
 		if err := replaceComponents(ctx, k.ID, in.Components); err != nil {
 			return err
@@ -95,18 +92,15 @@ func (s *Service) UpdateKit(ctx context.Context, id int64, in NewKit) (*Kit, err
 			pre.Add("scheme_id", CodeFixed, "the scheme of a kit does not change (it is %d); create a new kit instead", before.SchemeID)
 		}
 		in.Code, in.SchemeID = before.Code, before.SchemeID
-		fe, err := checkKit(ctx, in, validate.Struct(in))
+		fe, err := s.checkKit(ctx, in, validate.Struct(in))
 		if err != nil {
 			return err
 		}
 		if err := append(pre, fe...).Err(); err != nil {
 			return err
 		}
-		if err := db.Conn(ctx).Model(&Kit{}).Where("id = ?", id).Update("name", in.Name).Error; err != nil {
-			return fmt.Errorf("update kit %d: %w", id, err)
-		}
-		if err := db.Conn(ctx).Where("kit_id = ?", id).Delete(&KitComponent{}).Error; err != nil {
-			return fmt.Errorf("update kit %d: %w", id, err)
+		if err := renameKit(ctx, id, in.Name); err != nil {
+			return err
 		}
 		if err := replaceComponents(ctx, id, in.Components); err != nil {
 			return err
@@ -132,9 +126,9 @@ func (s *Service) ListKits(ctx context.Context) ([]Kit, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ks []Kit
-	if err := db.Conn(ctx).Order("code").Find(&ks).Error; err != nil {
-		return nil, fmt.Errorf("list kits: %w", err)
+	ks, err := listKits(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if !p.IsStaff() {
 		if ks, err = s.visibleKits(ctx, p, ks); err != nil {
@@ -215,7 +209,7 @@ func (s *Service) visibleKits(ctx context.Context, p auth.Principal, ks []Kit) (
 // checkKit checks the scheme and the components of in, adding to the field errors of
 // verr (the result of validate.Struct). It returns the field errors, and an error only
 // when the database fails.
-func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error) {
+func (s *Service) checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error) {
 	var fe apperr.Fields
 	if verr != nil {
 		var ae *apperr.Error
@@ -226,14 +220,10 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 	}
 	if in.SchemeID <= 0 {
 		fe.Add("scheme_id", apperr.Required, "is required")
-	} else {
-		var n int64
-		if err := db.Conn(ctx).Table("schemes").Where("id = ?", in.SchemeID).Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("check scheme %d: %w", in.SchemeID, err)
-		}
-		if n == 0 {
-			fe.Add("scheme_id", apperr.Unknown, "no scheme with id %d", in.SchemeID)
-		}
+	} else if err := s.Members.SchemeExists(ctx, in.SchemeID); apperr.Is(err, apperr.KindNotFound) {
+		fe.Add("scheme_id", apperr.Unknown, "no scheme with id %d", in.SchemeID)
+	} else if err != nil {
+		return nil, fmt.Errorf("check scheme %d: %w", in.SchemeID, err)
 	}
 	if len(in.Components) == 0 {
 		fe.Add("components", apperr.Required, "at least one component is required")
@@ -243,13 +233,9 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 	for i, c := range in.Components {
 		ids[i] = c.ProductID
 	}
-	var known []int64
-	if err := db.Conn(ctx).Table("products").Where("id IN ?", ids).Pluck("id", &known).Error; err != nil {
+	exists, err := knownProducts(ctx, ids)
+	if err != nil {
 		return nil, fmt.Errorf("check kit products: %w", err)
-	}
-	exists := make(map[int64]bool, len(known))
-	for _, id := range known {
-		exists[id] = true
 	}
 	first := map[int64]int{}
 	for i, c := range in.Components {
@@ -274,59 +260,4 @@ func checkKit(ctx context.Context, in NewKit, verr error) (apperr.Fields, error)
 		}
 	}
 	return fe, nil
-}
-
-func findKit(ctx context.Context, id int64, lock bool) (*Kit, error) {
-	q := db.Conn(ctx)
-	if lock {
-		q = db.ForUpdate(q)
-	}
-	var k Kit
-	err := q.Take(&k, id).Error
-	if db.IsNotFound(err) {
-		return nil, apperr.NotFound("kit %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find kit %d: %w", id, err)
-	}
-	return &k, nil
-}
-
-func replaceComponents(ctx context.Context, kitID int64, in []NewKitComponent) error {
-	cs := make([]KitComponent, len(in))
-	for i, c := range in {
-		cs[i] = KitComponent{KitID: kitID, ProductID: c.ProductID, Quantity: c.Quantity}
-	}
-	if err := db.Conn(ctx).Create(&cs).Error; err != nil {
-		return fmt.Errorf("kit %d components: %w", kitID, err)
-	}
-	return nil
-}
-
-func kitComponents(ctx context.Context, kitID int64) ([]KitComponent, error) {
-	m, err := componentsOf(ctx, []int64{kitID})
-	if err != nil {
-		return nil, err
-	}
-	if m[kitID] == nil {
-		return []KitComponent{}, nil
-	}
-	return m[kitID], nil
-}
-
-// componentsOf loads the components of the kits ids, with SKU and name, in one query.
-func componentsOf(ctx context.Context, ids []int64) (map[int64][]KitComponent, error) {
-	var rows []KitComponent
-	err := db.Conn(ctx).Table("kit_components kc").
-		Select("kc.kit_id, kc.product_id, kc.quantity, p.sku AS sku, p.name AS name").
-		Joins("JOIN products p ON p.id = kc.product_id").
-		Where("kc.kit_id IN ?", ids).Order("kc.kit_id, p.sku").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("kit components: %w", err)
-	}
-	out := make(map[int64][]KitComponent, len(ids))
-	for _, r := range rows {
-		out[r.KitID] = append(out[r.KitID], r)
-	}
-	return out, nil
 }

@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -16,6 +15,7 @@ import (
 // Members is what inventory needs of the contracts domain.
 type Members interface {
 	MemberExists(ctx context.Context, id int64) error
+	SchemeExists(ctx context.Context, id int64) error
 	Participates(ctx context.Context, memberID, schemeID int64, d civil.Date) (bool, error)
 }
 
@@ -55,11 +55,8 @@ func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*Product, e
 	p := &Product{SKU: in.SKU, Name: in.Name, Category: in.Category, Tracking: in.Tracking,
 		ReorderLevel: in.ReorderLevel, SubstitutionGroup: in.SubstitutionGroup}
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		if err := db.Conn(ctx).Create(p).Error; err != nil {
-			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("sku", apperr.Taken, "SKU %q is already in use", p.SKU))
-			}
-			return fmt.Errorf("create product: %w", err)
+		if err := insertProduct(ctx, p); err != nil {
+			return err
 		}
 		return audit.Record(ctx, "create", "product", p.ID, nil, p)
 	})
@@ -74,11 +71,7 @@ func (s *Service) ListProducts(ctx context.Context) ([]Product, error) {
 	if _, err := auth.RequireAny(ctx); err != nil {
 		return nil, err
 	}
-	var out []Product
-	if err := db.Conn(ctx).Order("sku").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list products: %w", err)
-	}
-	return out, nil
+	return listProducts(ctx)
 }
 
 // GetProduct returns product id, or NotFound.
@@ -109,11 +102,8 @@ func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (*Location
 	}
 	l := &Location{Code: in.Code, Name: in.Name, MemberID: in.MemberID}
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		if err := db.Conn(ctx).Create(l).Error; err != nil {
-			if db.IsUniqueViolation(err) {
-				return apperr.Invalid(apperr.Field("code", apperr.Taken, "location code %q is already in use", l.Code))
-			}
-			return fmt.Errorf("create location: %w", err)
+		if err := insertLocation(ctx, l); err != nil {
+			return err
 		}
 		return audit.Record(ctx, "create", "location", l.ID, nil, l)
 	})
@@ -128,9 +118,5 @@ func (s *Service) ListLocations(ctx context.Context) ([]Location, error) {
 	if _, err := auth.RequireStaff(ctx); err != nil {
 		return nil, err
 	}
-	var out []Location
-	if err := db.Conn(ctx).Order("code").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list locations: %w", err)
-	}
-	return out, nil
+	return listLocations(ctx)
 }

@@ -28,9 +28,9 @@ type BookPayload struct {
 
 // Ship hands a reserved order to dispatch (logistics): it writes an outbound shipment
 // and the booking task in one transaction; the worker books the carrier. It returns
-// Conflict unless the order is reserved.
+// Conflict unless the order can be shipped (CanShip).
 func (s *Service) Ship(ctx context.Context, id int64) (*Order, error) {
-	if _, err := auth.Require(ctx, auth.RoleLogistics); err != nil {
+	if _, err := auth.Require(ctx, shippers...); err != nil {
 		return nil, err
 	}
 	var out *Order
@@ -39,14 +39,14 @@ func (s *Service) Ship(ctx context.Context, id int64) (*Order, error) {
 		if err != nil {
 			return err
 		}
-		if o.Status != Reserved {
+		if !o.CanShip() {
 			return apperr.Conflict("order %s is %s; only a reserved order can be shipped", o.Number, o.Status)
 		}
 		before := *o
 		sh := &Shipment{Direction: Outbound, OrderID: &o.ID, MemberID: o.MemberID, Status: ShipmentPending,
 			Recipient: o.Delivery, CreatedAt: time.Now().UTC()}
-		if err := db.Conn(ctx).Create(sh).Error; err != nil {
-			return fmt.Errorf("create shipment: %w", err)
+		if err := insertShipment(ctx, sh); err != nil {
+			return err
 		}
 		o.Status, o.ShipmentID = Dispatching, &sh.ID
 		if err := saveStatus(ctx, o); err != nil {
@@ -72,21 +72,29 @@ func (s *Service) HandleBookShipment(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: bad payload: %v", asynq.SkipRetry, err)
 	}
 	ctx = auth.WithPrincipal(ctx, auth.System)
-	var sh Shipment
-	if err := db.Conn(ctx).Take(&sh, p.ShipmentID).Error; err != nil {
-		return fmt.Errorf("load shipment %d: %w", p.ShipmentID, err)
+	sh, err := findShipment(ctx, p.ShipmentID, false)
+	if err != nil {
+		return err
 	}
 	if sh.Status != ShipmentPending {
 		return nil
 	}
-	db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).Update("attempts", sh.Attempts+1)
-	tracking, err := s.Carrier.Book(ctx, Booking{ShipmentID: sh.ID, Reference: s.reference(ctx, &sh),
+	if err := updateShipment(ctx, sh.ID, map[string]any{"attempts": sh.Attempts + 1}); err != nil {
+		return err
+	}
+	ref, err := s.reference(ctx, sh)
+	if err != nil {
+		return err
+	}
+	tracking, err := s.Carrier.Book(ctx, Booking{ShipmentID: sh.ID, Reference: ref,
 		Direction: sh.Direction, Recipient: sh.Recipient, Parcels: 1})
 	if err != nil {
 		retried, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		if !errors.Is(err, ErrRefused) && retried < maxRetry {
-			db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).Update("last_error", err.Error())
+			if uerr := updateShipment(ctx, sh.ID, map[string]any{"last_error": err.Error()}); uerr != nil {
+				return errors.Join(err, uerr)
+			}
 			return err
 		}
 		slog.Warn("shipment failed", "shipment_id", sh.ID, "err", err)
@@ -95,13 +103,17 @@ func (s *Service) HandleBookShipment(ctx context.Context, t *asynq.Task) error {
 	return s.booked(ctx, sh.ID, tracking)
 }
 
-func (s *Service) reference(ctx context.Context, sh *Shipment) string {
+// reference is what the carrier prints on the parcel: the order number, or R-<id> of
+// a return.
+func (s *Service) reference(ctx context.Context, sh *Shipment) (string, error) {
 	if sh.OrderID != nil {
-		var number string
-		db.Conn(ctx).Table("orders").Where("id = ?", *sh.OrderID).Pluck("number", &number)
-		return number
+		nums, err := orderNumbers(ctx, []int64{*sh.OrderID})
+		if err != nil {
+			return "", fmt.Errorf("shipment %d: %w", sh.ID, err)
+		}
+		return nums[*sh.OrderID], nil
 	}
-	return "R-" + strconv.FormatInt(derefID(sh.ReturnID), 10)
+	return "R-" + strconv.FormatInt(derefID(sh.ReturnID), 10), nil
 }
 
 func derefID(p *int64) int64 {
@@ -120,9 +132,9 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 			return err
 		}
 		now := time.Now().UTC()
-		if err := db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).Updates(map[string]any{
-			"status": ShipmentBooked, "tracking_number": tracking, "booked_at": now, "last_error": ""}).Error; err != nil {
-			return fmt.Errorf("book shipment %d: %w", sh.ID, err)
+		if err := updateShipment(ctx, sh.ID, map[string]any{
+			"status": ShipmentBooked, "tracking_number": tracking, "booked_at": now, "last_error": ""}); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, "booked", "shipment", sh.ID, map[string]any{"status": sh.Status},
 			map[string]any{"status": ShipmentBooked, "tracking_number": tracking}); err != nil {
@@ -135,7 +147,7 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 		if err != nil {
 			return err
 		}
-		devices, err := s.heldDevices(ctx, o.ID)
+		devices, err := heldDevices(ctx, o.ID)
 		if err != nil {
 			return err
 		}
@@ -155,23 +167,23 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 	})
 }
 
-func (s *Service) heldDevices(ctx context.Context, orderID int64) ([]int64, error) {
-	var ids []int64
-	err := db.Conn(ctx).Table("order_reservations").Where("order_id = ? AND device_id IS NOT NULL AND released_at IS NULL", orderID).
-		Order("id").Pluck("device_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("devices of order %d: %w", orderID, err)
-	}
-	return ids, nil
+// shipConsumables takes the consumables order orderID holds out of stock as shipped.
+func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
+	return s.shipHeldQuantities(ctx, orderID, 1)
 }
 
-func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
-	var rs []Reservation
-	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
-		return fmt.Errorf("consumables of order %d: %w", orderID, err)
+// shipHeldQuantities books sign × each consumable reservation of the order as shipped,
+// in the lock order of openReservations.
+func (s *Service) shipHeldQuantities(ctx context.Context, orderID, sign int64) error {
+	rs, err := openReservations(ctx, orderID)
+	if err != nil {
+		return err
 	}
 	for _, r := range rs {
-		if err := s.Inventory.ShipQuantity(ctx, r.ProductID, *r.LocationID, r.Quantity, orderID); err != nil {
+		if r.DeviceID != nil {
+			continue
+		}
+		if err := s.Inventory.ShipQuantity(ctx, r.ProductID, *r.LocationID, sign*r.Quantity, orderID); err != nil {
 			return err
 		}
 	}
@@ -182,16 +194,7 @@ func (s *Service) shipConsumables(ctx context.Context, orderID int64) error {
 // quantities come back on hand and reserved for the order, whose reservations still
 // hold them, so that a new shipment or a cancellation books them once.
 func (s *Service) unshipConsumables(ctx context.Context, orderID int64) error {
-	var rs []Reservation
-	if err := db.Conn(ctx).Where("order_id = ? AND device_id IS NULL AND released_at IS NULL", orderID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
-		return fmt.Errorf("consumables of order %d: %w", orderID, err)
-	}
-	for _, r := range rs {
-		if err := s.Inventory.ShipQuantity(ctx, r.ProductID, *r.LocationID, -r.Quantity, orderID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.shipHeldQuantities(ctx, orderID, -1)
 }
 
 // failShipment marks the shipment failed with an alert for logistics; an outbound
@@ -204,14 +207,13 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 		if err != nil || sh.Status == ShipmentFailed || sh.Status == ShipmentDelivered || (onlyPending && sh.Status != ShipmentPending) {
 			return err
 		}
-		if err := db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).Updates(map[string]any{
-			"status": ShipmentFailed, "last_error": why}).Error; err != nil {
-			return fmt.Errorf("fail shipment %d: %w", sh.ID, err)
+		if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentFailed, "last_error": why}); err != nil {
+			return err
 		}
 		a := Alert{Kind: "shipment_failed", Message: fmt.Sprintf("Shipment %d (%s) failed: %s", sh.ID, sh.Direction, why),
 			OrderID: sh.OrderID, ShipmentID: &sh.ID, CreatedAt: time.Now().UTC()}
-		if err := db.Conn(ctx).Create(&a).Error; err != nil {
-			return fmt.Errorf("alert: %w", err)
+		if err := insertAlert(ctx, &a); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, "failed", "shipment", sh.ID, map[string]any{"status": sh.Status},
 			map[string]any{"status": ShipmentFailed, "error": why}); err != nil {
@@ -225,7 +227,7 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 			return err
 		}
 		if o.Status == Shipped {
-			devices, err := s.heldDevices(ctx, o.ID)
+			devices, err := heldDevices(ctx, o.ID)
 			if err != nil {
 				return err
 			}
@@ -246,40 +248,10 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 	})
 }
 
-func lockShipment(ctx context.Context, id int64) (*Shipment, error) {
-	var sh Shipment
-	err := db.ForUpdate(db.Conn(ctx)).Take(&sh, id).Error
-	if db.IsNotFound(err) {
-		return nil, apperr.NotFound("shipment %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load shipment %d: %w", id, err)
-	}
-	return &sh, nil
-}
-
-// GetShipment returns shipment id; a member user sees only its own member's (NotFound
-// otherwise).
-func (s *Service) GetShipment(ctx context.Context, id int64) (*Shipment, error) {
-	p, err := auth.RequireAny(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var sh Shipment
-	err = db.Conn(ctx).Take(&sh, id).Error
-	if db.IsNotFound(err) || (err == nil && !p.SeesMember(sh.MemberID)) {
-		return nil, apperr.NotFound("shipment %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load shipment %d: %w", id, err)
-	}
-	return &sh, nil
-}
-
 // Deliver marks a shipped order delivered by hand when the carrier reports nothing
-// (logistics). It returns Conflict unless the order is shipped.
+// (logistics). It returns Conflict unless the order can be delivered (CanDeliver).
 func (s *Service) Deliver(ctx context.Context, id int64) (*Order, error) {
-	if _, err := auth.Require(ctx, auth.RoleLogistics); err != nil {
+	if _, err := auth.Require(ctx, shippers...); err != nil {
 		return nil, err
 	}
 	var out *Order
@@ -288,7 +260,7 @@ func (s *Service) Deliver(ctx context.Context, id int64) (*Order, error) {
 		if err != nil {
 			return err
 		}
-		if o.Status != Shipped {
+		if !o.CanDeliver() {
 			return apperr.Conflict("order %s is %s; only a shipped order can be delivered", o.Number, o.Status)
 		}
 		out, err = s.delivered(ctx, o, "delivered (marked by hand)")
@@ -299,7 +271,7 @@ func (s *Service) Deliver(ctx context.Context, id int64) (*Order, error) {
 
 // delivered deploys the order's devices at its citizen and closes order and shipment.
 func (s *Service) delivered(ctx context.Context, o *Order, reason string) (*Order, error) {
-	devices, err := s.heldDevices(ctx, o.ID)
+	devices, err := heldDevices(ctx, o.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -309,9 +281,8 @@ func (s *Service) delivered(ctx context.Context, o *Order, reason string) (*Orde
 	}
 	now := time.Now().UTC()
 	if o.ShipmentID != nil {
-		if err := db.Conn(ctx).Model(&Shipment{}).Where("id = ?", *o.ShipmentID).
-			Updates(map[string]any{"status": ShipmentDelivered, "delivered_at": now}).Error; err != nil {
-			return nil, fmt.Errorf("deliver shipment: %w", err)
+		if err := updateShipment(ctx, *o.ShipmentID, map[string]any{"status": ShipmentDelivered, "delivered_at": now}); err != nil {
+			return nil, err
 		}
 	}
 	before := *o

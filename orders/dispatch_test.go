@@ -166,7 +166,7 @@ func (f *fixture) stock(t *testing.T, n int) {
 func (f *fixture) placeKit(t *testing.T, ref string) *orders.Order {
 	t.Helper()
 	in := f.kitOrder(ref)
-	o, err := f.svc.Place(f.ctx, in, "", body(in))
+	o, err := f.svc.Place(f.ctx, in, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,7 +569,7 @@ func TestDispatchSurvivesRedisOutage(t *testing.T) {
 	ctx := down.NewContext(f.ctx)
 
 	in := f.kitOrder("OUTAGE-1")
-	o, err := f.svc.Place(ctx, in, "outage-1", body(in))
+	o, err := f.svc.Place(ctx, in, "outage-1")
 	if err != nil || o.Status != orders.Reserved {
 		t.Fatalf("place without redis: %v, %v", o, err)
 	}
@@ -647,7 +647,7 @@ func TestRacingKitOrders(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			in := f.kitOrder(fmt.Sprintf("RACE-%d", i))
-			got[i], errs[i] = f.svc.Place(f.ctx, in, fmt.Sprintf("race-%d", i), body(in))
+			got[i], errs[i] = f.svc.Place(f.ctx, in, fmt.Sprintf("race-%d", i))
 		}(i)
 	}
 	wg.Wait()
@@ -701,7 +701,7 @@ func TestRacingOrdersOfTwoConsumables(t *testing.T) {
 				slices.Reverse(lines)
 			}
 			in := orders.NewOrder{MemberID: f.member.ID, Lines: lines, CitizenRef: fmt.Sprintf("TWO-%d", i), Delivery: addr}
-			o, err := f.svc.Place(f.ctx, in, "", body(in))
+			o, err := f.svc.Place(f.ctx, in, "")
 			if err == nil && o.Status != orders.Reserved {
 				err = fmt.Errorf("order is %s", o.Status)
 			}
@@ -972,7 +972,7 @@ func TestReturnPickupAndReceive(t *testing.T) {
 	devs := devicesOf(o) // tablet, oximeter
 	// A device deployed for the other member.
 	in := orders.NewOrder{MemberID: f.other.ID, Lines: []orders.NewLine{{ProductID: f.oximeter.ID, Quantity: 1}}, CitizenRef: "H-1", Delivery: addr}
-	theirs, err := f.svc.Place(f.ctx, in, "", body(in))
+	theirs, err := f.svc.Place(f.ctx, in, "")
 	if err != nil || theirs.Status != orders.Reserved {
 		t.Fatalf("other member's order: %v, %v", theirs, err)
 	}
@@ -984,16 +984,16 @@ func TestReturnPickupAndReceive(t *testing.T) {
 
 	pickup := &orders.Address{Name: "Borger", Street: "Vestergade 1", Postcode: "8000", City: "Aarhus C", Phone: "+4512345678"}
 	req := orders.NewReturn{MemberID: f.member.ID, DeviceIDs: []int64{devs[0], theirDevice}, Reason: "not_needed", Pickup: pickup}
-	_, err = f.svc.RequestReturn(member, req, "", body(req))
+	_, err = f.svc.RequestReturn(member, req, "")
 	if e, ok := err.(*apperr.Error); !ok || e.Kind != apperr.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "device_ids[1]" {
 		t.Fatalf("returning another member's device: %v, want invalid on device_ids[1]", err)
 	}
 	req = orders.NewReturn{MemberID: f.other.ID, DeviceIDs: []int64{theirDevice}, Reason: "moved", Pickup: pickup}
-	if _, err := f.svc.RequestReturn(member, req, "", body(req)); !apperr.Is(err, apperr.KindForbidden) {
+	if _, err := f.svc.RequestReturn(member, req, ""); !apperr.Is(err, apperr.KindForbidden) {
 		t.Fatalf("requesting for another member: %v, want forbidden", err)
 	}
 	req = orders.NewReturn{MemberID: f.member.ID, DeviceIDs: []int64{devs[0], devs[0]}, Reason: "lost", Pickup: &orders.Address{Name: "x"}}
-	_, err = f.svc.RequestReturn(member, req, "", body(req))
+	_, err = f.svc.RequestReturn(member, req, "")
 	if e, ok := err.(*apperr.Error); !ok || e.Kind != apperr.KindInvalid {
 		t.Fatalf("bad return: %v", err)
 	} else {
@@ -1010,14 +1010,14 @@ func TestReturnPickupAndReceive(t *testing.T) {
 	f.expectStates(t, devs, inventory.Deployed) // nothing half written
 
 	req = orders.NewReturn{MemberID: f.member.ID, DeviceIDs: devs, Reason: "defect", Pickup: pickup}
-	ret, err := f.svc.RequestReturn(member, req, "ret-key", body(req))
+	ret, err := f.svc.RequestReturn(member, req, "ret-key")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ret.Status != orders.ReturnRequested || ret.ShipmentID == nil {
 		t.Fatalf("return = %+v", ret)
 	}
-	again, err := f.svc.RequestReturn(member, req, "ret-key", body(req))
+	again, err := f.svc.RequestReturn(member, req, "ret-key")
 	if err != nil || again.ID != ret.ID {
 		t.Fatalf("retried return: %v, %v; want return %d", again, err, ret.ID)
 	}
@@ -1139,7 +1139,7 @@ func BenchmarkDispatch10k(b *testing.B) {
 		ids := make([]int64, n)
 		parallel(b, n, 8, func(j int) error {
 			in := orders.NewOrder{MemberID: m.ID, Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 1}}, CitizenRef: fmt.Sprintf("B-%d", j), Delivery: addr}
-			o, err := svc.Place(lager, in, "", nil)
+			o, err := svc.Place(lager, in, "")
 			if err == nil {
 				ids[j] = o.ID
 			}

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
-	"gorm.io/gorm/clause"
 )
 
 // CarrierEvent is what the carrier posts to the webhook.
@@ -81,29 +79,19 @@ func (s *Service) HandleCarrierEvent(ctx context.Context, e CarrierEvent) (bool,
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		// Lock the shipment first, as every other path that changes it does (then the
 		// order), so that racing events queue up instead of deadlocking.
-		var sh Shipment
-		err := db.ForUpdate(db.Conn(ctx)).Where("tracking_number = ?", e.TrackingNumber).Take(&sh).Error
-		if db.IsNotFound(err) {
-			return apperr.NotFound("no shipment with tracking number %s", e.TrackingNumber)
-		}
+		sh, err := lockShipmentByTracking(ctx, e.TrackingNumber)
 		if err != nil {
-			return fmt.Errorf("find shipment: %w", err)
+			return err
 		}
-		// ON CONFLICT DO NOTHING: a repeated event inserts nothing, and on PostgreSQL a
-		// unique violation would abort the transaction instead of being skipped.
-		res := db.Conn(ctx).Table("carrier_events").Clauses(clause.OnConflict{DoNothing: true}).Create(map[string]any{
-			"shipment_id": sh.ID, "event": e.Event, "occurred_at": e.OccurredAt.UTC(), "received_at": time.Now().UTC()})
-		if res.Error != nil {
-			return fmt.Errorf("record carrier event: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return nil // received before: no change
+		isNew, err := insertCarrierEvent(ctx, sh.ID, e)
+		if err != nil || !isNew {
+			return err // received before: no change
 		}
 		changed = true
 		if err := audit.Record(ctx, "carrier-"+e.Event, "shipment", sh.ID, nil, e); err != nil {
 			return err
 		}
-		return s.applyCarrierEvent(ctx, &sh, e)
+		return s.applyCarrierEvent(ctx, sh, e)
 	})
 	return changed, err
 }
@@ -120,8 +108,7 @@ func (s *Service) applyCarrierEvent(ctx context.Context, sh *Shipment, e Carrier
 		_, err = s.delivered(ctx, o, "delivered, reported by the carrier")
 		return err
 	case e.Event == "delivered" && sh.Direction == Inbound:
-		return db.Conn(ctx).Model(&Shipment{}).Where("id = ?", sh.ID).
-			Updates(map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()}).Error
+		return updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()})
 	}
 	return nil // picked_up: recorded above; nothing else changes
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 )
 
@@ -51,8 +50,8 @@ func (s *Service) reserve(ctx context.Context, o *Order) error {
 		}
 		if got > 0 {
 			x.line.ReservedQuantity += got
-			if err := db.Conn(ctx).Model(&Line{}).Where("id = ?", x.line.ID).Update("reserved_quantity", x.line.ReservedQuantity).Error; err != nil {
-				return fmt.Errorf("update line %d: %w", x.line.ID, err)
+			if err := saveReservedQuantity(ctx, x.line); err != nil {
+				return err
 			}
 		}
 	}
@@ -73,20 +72,16 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 			return 0, err
 		}
 		var got int64
-		for _, a := range allocs {
-			r := Reservation{OrderID: o.ID, LineID: l.ID, ProductID: p.ID, LocationID: &a.LocationID, Quantity: a.Quantity, CreatedAt: now}
-			if err := db.Conn(ctx).Create(&r).Error; err != nil {
-				return 0, fmt.Errorf("record reservation: %w", err)
-			}
+		rs := make([]Reservation, len(allocs))
+		for i, a := range allocs {
+			rs[i] = Reservation{OrderID: o.ID, LineID: l.ID, ProductID: p.ID, LocationID: &allocs[i].LocationID, Quantity: a.Quantity, CreatedAt: now}
 			got += a.Quantity
 		}
-		return got, nil
+		return got, insertReservations(ctx, rs)
 	}
-	candidates, err := inventory.SubstitutesOf(ctx, p)
-	if err != nil {
-		return 0, err
-	}
-	ids, err := inventory.PickDevices(ctx, candidates, int(need))
+	// The picked devices stay locked until commit (FOR UPDATE SKIP LOCKED on
+	// PostgreSQL, in inventory), so racing orders never share one.
+	ids, err := s.Inventory.PickAvailable(ctx, p, int(need))
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
@@ -100,8 +95,8 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 		rs[i] = Reservation{OrderID: o.ID, LineID: l.ID, ProductID: d.ProductID, DeviceID: &ds[i].ID, Quantity: 1, CreatedAt: now}
 		l.DeviceIDs = append(l.DeviceIDs, d.ID)
 	}
-	if err := db.Conn(ctx).Create(&rs).Error; err != nil {
-		return 0, fmt.Errorf("record reservations: %w", err)
+	if err := insertReservations(ctx, rs); err != nil {
+		return 0, err
 	}
 	return int64(len(ds)), nil
 }
@@ -109,10 +104,10 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 // release gives back everything o holds: devices to available, consumables to free
 // stock, and closes its reservations.
 func (s *Service) release(ctx context.Context, o *Order, reason string) error {
-	var rs []Reservation
 	// Balance rows are touched in product and location order, as reserve takes them.
-	if err := db.Conn(ctx).Where("order_id = ? AND released_at IS NULL", o.ID).Order("product_id, location_id, id").Find(&rs).Error; err != nil {
-		return fmt.Errorf("load reservations of order %d: %w", o.ID, err)
+	rs, err := openReservations(ctx, o.ID)
+	if err != nil {
+		return err
 	}
 	var devices []int64
 	for _, r := range rs {
@@ -129,12 +124,8 @@ func (s *Service) release(ctx context.Context, o *Order, reason string) error {
 			return err
 		}
 	}
-	now := time.Now().UTC()
-	if err := db.Conn(ctx).Model(&Reservation{}).Where("order_id = ? AND released_at IS NULL", o.ID).Update("released_at", now).Error; err != nil {
-		return fmt.Errorf("release reservations of order %d: %w", o.ID, err)
-	}
-	if err := db.Conn(ctx).Model(&Line{}).Where("order_id = ?", o.ID).Update("reserved_quantity", 0).Error; err != nil {
-		return fmt.Errorf("reset lines of order %d: %w", o.ID, err)
+	if err := releaseAll(ctx, o.ID); err != nil {
+		return err
 	}
 	for i := range o.Lines {
 		o.Lines[i].ReservedQuantity, o.Lines[i].DeviceIDs = 0, []int64{}

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,9 +43,10 @@ type ReturnReceipt struct {
 
 // RequestReturn asks for devices deployed for a member to be collected (member for its
 // own, logistics): the devices go returning and an inbound shipment is booked in the
-// background. It returns Forbidden for another member and Invalid naming each device
-// that is not deployed for the member, a bad reason or address.
-func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey string, body []byte) (*Return, error) {
+// background. idemKey works as for Place. It returns Forbidden for another member and
+// Invalid naming each device that is not deployed for the member, a bad reason or
+// address.
+func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey string) (*Return, error) {
 	p, err := auth.Require(ctx, auth.RoleMember, auth.RoleLogistics)
 	if err != nil {
 		return nil, err
@@ -52,7 +54,10 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 	if !p.IsStaff() && (p.MemberID == nil || *p.MemberID != in.MemberID) {
 		return nil, apperr.Forbidden("you can request pickups only for your own member")
 	}
-	scope, hash := principalScope(p), bodyHash(body)
+	if len(in.DeviceIDs) == 0 {
+		in.DeviceIDs = nil // normalised: none is none, however it was sent
+	}
+	scope, hash := principalScope(p), requestHash("return", in)
 	if idemKey != "" {
 		if r, err := s.replayReturn(ctx, scope, idemKey, hash); r != nil || err != nil {
 			return r, err
@@ -67,7 +72,11 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 	if in.Pickup == nil {
 		fe.Add("pickup", apperr.Required, "is required")
 	} else if err := validate.Struct(in.Pickup); err != nil {
-		for _, f := range err.(*apperr.Error).Fields {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return nil, err
+		}
+		for _, f := range ae.Fields {
 			f.Field = "pickup." + f.Field // keeps the rule code, so pages can translate it
 			fe = append(fe, f)
 		}
@@ -86,24 +95,23 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 		}
 		now := time.Now().UTC()
 		r := &Return{MemberID: in.MemberID, Reason: in.Reason, Pickup: *in.Pickup, Status: ReturnRequested, CreatedBy: p.Name, CreatedAt: now}
-		if err := db.Conn(ctx).Omit("DeviceIDs").Create(r).Error; err != nil {
-			return fmt.Errorf("create return: %w", err)
-		}
+		rds := make([]ReturnDevice, len(in.DeviceIDs))
 		for i, id := range in.DeviceIDs {
-			if err := db.Conn(ctx).Create(&ReturnDevice{ReturnID: r.ID, DeviceID: id, Serial: serials[i]}).Error; err != nil {
-				return fmt.Errorf("return device: %w", err)
-			}
+			rds[i] = ReturnDevice{DeviceID: id, Serial: serials[i]}
+		}
+		if err := insertReturn(ctx, r, rds); err != nil {
+			return err
 		}
 		if _, err := s.Inventory.Move(ctx, in.DeviceIDs, inventory.Returning, inventory.Change{
 			Reason: "pickup requested: " + in.Reason, ReturnID: &r.ID}); err != nil {
 			return err
 		}
 		sh := &Shipment{Direction: Inbound, ReturnID: &r.ID, MemberID: r.MemberID, Status: ShipmentPending, Recipient: r.Pickup, CreatedAt: now}
-		if err := db.Conn(ctx).Create(sh).Error; err != nil {
-			return fmt.Errorf("create pickup shipment: %w", err)
+		if err := insertShipment(ctx, sh); err != nil {
+			return err
 		}
 		r.ShipmentID = &sh.ID
-		if err := db.Conn(ctx).Model(r).Update("shipment_id", sh.ID).Error; err != nil {
+		if err := updateReturn(ctx, r.ID, map[string]any{"shipment_id": sh.ID}); err != nil {
 			return err
 		}
 		if err := jobs.Later(ctx, TypeBookShipment, jobs.QueueCritical, BookPayload{ShipmentID: sh.ID}); err != nil {
@@ -131,9 +139,9 @@ func (s *Service) checkReturnDevices(ctx context.Context, in NewReturn, fe *appe
 	if len(in.DeviceIDs) == 0 {
 		return serials, nil
 	}
-	var ds []inventory.Device
-	if err := db.Conn(ctx).Table("devices").Where("id IN ?", in.DeviceIDs).Find(&ds).Error; err != nil {
-		return nil, fmt.Errorf("load devices: %w", err)
+	ds, err := s.Inventory.DevicesByID(ctx, in.DeviceIDs)
+	if err != nil {
+		return nil, fmt.Errorf("devices of the return: %w", err)
 	}
 	byID := map[int64]inventory.Device{}
 	for _, d := range ds {
@@ -163,31 +171,32 @@ func (s *Service) replayReturn(ctx context.Context, scope, key, hash string) (*R
 	return s.GetReturn(ctx, id)
 }
 
-// GetReturn returns return id with its devices; a member user gets NotFound for another
-// member's.
+// GetReturn returns return id with its devices, how many have arrived, and its pickup
+// shipment; a member user gets NotFound for another member's.
 func (s *Service) GetReturn(ctx context.Context, id int64) (*Return, error) {
 	p, err := auth.RequireAny(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var r Return
-	err = db.Conn(ctx).Omit("DeviceIDs").Take(&r, id).Error
-	if db.IsNotFound(err) || (err == nil && !p.SeesMember(r.MemberID)) {
-		return nil, apperr.NotFound("return %d not found", id)
-	}
+	r, err := findReturn(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load return %d: %w", id, err)
-	}
-	if err := db.Conn(ctx).Table("return_devices").Where("return_id = ?", id).Order("device_id").Pluck("device_id", &r.DeviceIDs).Error; err != nil {
 		return nil, err
 	}
-	return &r, nil
+	if !p.SeesMember(r.MemberID) {
+		return nil, apperr.NotFound("return %d not found", id)
+	}
+	rs := []Return{*r}
+	if err := attachReturnDetails(ctx, rs); err != nil {
+		return nil, err
+	}
+	return &rs[0], nil
 }
 
 // ReceiveReturn books devices of a return that arrived at the warehouse into cleaning
 // at locationID (logistics), by their scanned serials. It answers which serials arrived,
 // which expected ones are still missing, and which scanned ones are not on the return.
-// Receiving again later adds what has come since.
+// Receiving again later adds what has come since. The first receipt marks the pickup
+// shipment delivered: the parcel is here.
 func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest) (*ReturnReceipt, error) {
 	if _, err := auth.Require(ctx, auth.RoleLogistics); err != nil {
 		return nil, err
@@ -195,12 +204,10 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 	var fe apperr.Fields
 	if in.LocationID <= 0 {
 		fe.Add("location_id", apperr.Required, "is required")
-	} else {
-		var n int64
-		db.Conn(ctx).Table("locations").Where("id = ?", in.LocationID).Count(&n)
-		if n == 0 {
-			fe.Add("location_id", apperr.Unknown, "no location with id %d", in.LocationID)
-		}
+	} else if _, err := s.Inventory.GetLocation(ctx, in.LocationID); apperr.Is(err, apperr.KindNotFound) {
+		fe.Add("location_id", apperr.Unknown, "no location with id %d", in.LocationID)
+	} else if err != nil {
+		return nil, fmt.Errorf("receive return %d: %w", id, err)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -215,40 +222,13 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 		if err := lockReturn(ctx, id); err != nil {
 			return err
 		}
-		var rds []ReturnDevice
-		if err := db.Conn(ctx).Where("return_id = ?", id).Order("device_id").Find(&rds).Error; err != nil {
+		rds, err := returnDevices(ctx, id)
+		if err != nil {
 			return err
 		}
-		scanned := map[string]bool{}
-		for _, sn := range in.Serials {
-			if sn = strings.TrimSpace(sn); sn != "" {
-				scanned[sn] = true
-			}
+		if err := s.receiveDevices(ctx, id, in, rds, out); err != nil {
+			return err
 		}
-		now := time.Now().UTC()
-		for _, rd := range rds {
-			switch {
-			case rd.ReceivedAt != nil:
-				delete(scanned, rd.Serial)
-			case scanned[rd.Serial]:
-				delete(scanned, rd.Serial)
-				if _, err := s.Inventory.Move(ctx, []int64{rd.DeviceID}, inventory.Cleaning, inventory.Change{
-					Reason: "received from pickup", ReturnID: &id, LocationID: &in.LocationID, ClearHolder: true}); err != nil {
-					return err
-				}
-				if err := db.Conn(ctx).Model(&ReturnDevice{}).Where("return_id = ? AND device_id = ?", id, rd.DeviceID).
-					Update("received_at", now).Error; err != nil {
-					return err
-				}
-				out.Received = append(out.Received, rd.Serial)
-			default:
-				out.Missing = append(out.Missing, rd.Serial)
-			}
-		}
-		for sn := range scanned {
-			out.Unexpected = append(out.Unexpected, sn)
-		}
-		slices.Sort(out.Unexpected)
 		out.Status = ReturnReceived
 		if len(out.Missing) > 0 {
 			out.Status = ReturnPartial
@@ -256,12 +236,18 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 				out.Status = ReturnRequested // nothing has arrived yet
 			}
 		}
+		now := time.Now().UTC()
 		upd := map[string]any{"status": out.Status}
 		if out.Status == ReturnReceived {
 			upd["received_at"] = now
 		}
-		if err := db.Conn(ctx).Model(&Return{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+		if err := updateReturn(ctx, id, upd); err != nil {
 			return err
+		}
+		if out.Status != ReturnRequested && r.ShipmentID != nil {
+			if err := pickupArrived(ctx, *r.ShipmentID, now); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, "receive", "return", id, map[string]any{"status": r.Status}, out)
 	})
@@ -271,7 +257,51 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 	return out, nil
 }
 
-func lockReturn(ctx context.Context, id int64) error {
-	var got int64
-	return db.ForUpdate(db.Conn(ctx).Table("returns")).Where("id = ?", id).Pluck("id", &got).Error
+// receiveDevices moves the return's devices whose serials were scanned (and not
+// received before) into cleaning, and fills out's lists.
+func (s *Service) receiveDevices(ctx context.Context, id int64, in ReceiveRequest, rds []ReturnDevice, out *ReturnReceipt) error {
+	scanned := map[string]bool{}
+	for _, sn := range in.Serials {
+		if sn = strings.TrimSpace(sn); sn != "" {
+			scanned[sn] = true
+		}
+	}
+	now := time.Now().UTC()
+	for _, rd := range rds {
+		switch {
+		case rd.ReceivedAt != nil:
+			delete(scanned, rd.Serial)
+		case scanned[rd.Serial]:
+			delete(scanned, rd.Serial)
+			if _, err := s.Inventory.Move(ctx, []int64{rd.DeviceID}, inventory.Cleaning, inventory.Change{
+				Reason: "received from pickup", ReturnID: &id, LocationID: &in.LocationID, ClearHolder: true}); err != nil {
+				return err
+			}
+			if err := markDeviceReceived(ctx, id, rd.DeviceID, now); err != nil {
+				return err
+			}
+			out.Received = append(out.Received, rd.Serial)
+		default:
+			out.Missing = append(out.Missing, rd.Serial)
+		}
+	}
+	for sn := range scanned {
+		out.Unexpected = append(out.Unexpected, sn)
+	}
+	slices.Sort(out.Unexpected)
+	return nil
+}
+
+// pickupArrived marks an inbound shipment delivered when its devices are received,
+// unless the carrier said so already: the warehouse holding the parcel is proof enough.
+func pickupArrived(ctx context.Context, shipmentID int64, at time.Time) error {
+	sh, err := lockShipment(ctx, shipmentID)
+	if err != nil || sh.Status == ShipmentDelivered {
+		return err
+	}
+	if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": at}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, "delivered", "shipment", sh.ID, map[string]any{"status": sh.Status},
+		map[string]any{"status": ShipmentDelivered, "reason": "received at the warehouse"})
 }

@@ -2,7 +2,6 @@ package orders_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -95,8 +94,6 @@ func (f *fixture) kitOrder(ref string) orders.NewOrder {
 	return orders.NewOrder{MemberID: f.member.ID, KitID: &f.kitID, CitizenRef: ref, Delivery: addr}
 }
 
-func body(v any) []byte { b, _ := json.Marshal(v); return b }
-
 // 100 goroutines order one tablet each while 10 are in stock: exactly 10 orders are
 // reserved, no device is reserved twice, and the stock figures agree. Run on PostgreSQL
 // by make test, where the picks race under FOR UPDATE SKIP LOCKED.
@@ -113,7 +110,7 @@ func TestRacingOrdersNeverShareADevice(t *testing.T) {
 				defer wg.Done()
 				in := orders.NewOrder{MemberID: f.member.ID, Lines: []orders.NewLine{{ProductID: f.tablet.ID, Quantity: 1}},
 					CitizenRef: fmt.Sprintf("R-%d", i), Delivery: addr}
-				results[i], errs[i] = f.svc.Place(f.ctx, in, "", body(in))
+				results[i], errs[i] = f.svc.Place(f.ctx, in, "")
 			}(i)
 		}
 		wg.Wait()
@@ -162,7 +159,7 @@ func TestKitOrderReservesSubstitutesAndConsumables(t *testing.T) {
 	f.receive(t, f.oximeter, 1)
 	f.receive(t, f.strips, 5)
 	in := f.kitOrder("AAR-1")
-	o, err := f.svc.Place(f.ctx, in, "", body(in))
+	o, err := f.svc.Place(f.ctx, in, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +177,7 @@ func TestKitOrderReservesSubstitutesAndConsumables(t *testing.T) {
 	}
 	// A second kit is backordered; cancelling the first makes its stock go to it.
 	in2 := f.kitOrder("AAR-2")
-	o2, err := f.svc.Place(f.ctx, in2, "", body(in2))
+	o2, err := f.svc.Place(f.ctx, in2, "")
 	if err != nil || o2.Status != orders.Backordered {
 		t.Fatalf("second order = %v, %v", o2, err)
 	}
@@ -214,7 +211,7 @@ func TestPlaceValidates(t *testing.T) {
 	member := testenv.As(f.ctx, auth.Principal{UserID: 9, Name: "nurse", Role: auth.RoleMember, MemberID: &f.member.ID})
 	bad := orders.NewOrder{MemberID: f.member.ID, KitID: &f.kitID, Lines: []orders.NewLine{{ProductID: 1, Quantity: 1}},
 		CitizenRef: "010170-1234", Delivery: &orders.Address{Name: "x", Street: "y", Postcode: "80000", City: "z"}}
-	_, err := f.svc.Place(member, bad, "", body(bad))
+	_, err := f.svc.Place(member, bad, "")
 	want := []string{"kit_id", "citizen_ref", "delivery.postcode"}
 	e, ok := err.(*apperr.Error)
 	if !ok {
@@ -232,15 +229,15 @@ func TestPlaceValidates(t *testing.T) {
 	// The other member has not joined the kit's scheme.
 	in := f.kitOrder("HER-1")
 	in.MemberID = f.other.ID
-	if _, err := f.svc.Place(f.ctx, in, "", body(in)); err == nil || !apperr.Is(err, apperr.KindInvalid) {
+	if _, err := f.svc.Place(f.ctx, in, ""); err == nil || !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("order for a scheme not joined: %v", err)
 	}
 	// A member cannot order for another member.
-	if _, err := f.svc.Place(member, in, "", body(in)); !apperr.Is(err, apperr.KindForbidden) {
+	if _, err := f.svc.Place(member, in, ""); !apperr.Is(err, apperr.KindForbidden) {
 		t.Fatalf("member orders for another: %v", err)
 	}
 	// Nor see another member's orders.
-	o, err := f.svc.Place(f.ctx, orders.NewOrder{MemberID: f.other.ID, Lines: []orders.NewLine{{ProductID: f.oximeter.ID, Quantity: 1}}, CitizenRef: "H", Delivery: addr}, "", nil)
+	o, err := f.svc.Place(f.ctx, orders.NewOrder{MemberID: f.other.ID, Lines: []orders.NewLine{{ProductID: f.oximeter.ID, Quantity: 1}}, CitizenRef: "H", Delivery: addr}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,16 +253,16 @@ func TestIdempotencyKey(t *testing.T) {
 	f := setup(t)
 	f.receive(t, f.oximeter, 3)
 	in := orders.NewOrder{MemberID: f.member.ID, Lines: []orders.NewLine{{ProductID: f.oximeter.ID, Quantity: 1}}, CitizenRef: "I-1", Delivery: addr}
-	a, err := f.svc.Place(f.ctx, in, "key-1", body(in))
+	a, err := f.svc.Place(f.ctx, in, "key-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := f.svc.Place(f.ctx, in, "key-1", body(in))
+	b, err := f.svc.Place(f.ctx, in, "key-1")
 	if err != nil || b.ID != a.ID {
 		t.Fatalf("retry gave %v, %v; want order %d", b, err, a.ID)
 	}
 	in.CitizenRef = "I-2"
-	if _, err := f.svc.Place(f.ctx, in, "key-1", body(in)); !apperr.Is(err, apperr.KindInvalid) {
+	if _, err := f.svc.Place(f.ctx, in, "key-1"); !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("same key, other body: %v", err)
 	}
 	var n int64
@@ -281,7 +278,7 @@ func TestIdempotencyKey(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			o, err := f.svc.Place(f.ctx, in, "key-2", body(in))
+			o, err := f.svc.Place(f.ctx, in, "key-2")
 			if err != nil {
 				t.Error(err)
 				return

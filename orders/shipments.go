@@ -35,6 +35,7 @@ type Shipment struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	BookedAt       *time.Time `json:"booked_at"`
 	DeliveredAt    *time.Time `json:"delivered_at"`
+	OrderNumber    string     `json:"order_number,omitempty" gorm:"-"` // of an outbound shipment's order, in lists and Get
 }
 
 // Return is a member's request to collect devices from a citizen.
@@ -49,6 +50,9 @@ type Return struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	ReceivedAt *time.Time `json:"received_at"`
 	DeviceIDs  []int64    `json:"device_ids" gorm:"-"`
+	// ReceivedCount is how many of DeviceIDs have arrived; Shipment is the pickup.
+	ReceivedCount int       `json:"received_count" gorm:"-"`
+	Shipment      *Shipment `json:"shipment,omitempty" gorm:"-"`
 }
 
 // Return statuses.
@@ -60,10 +64,13 @@ const (
 
 // ReturnDevice is one device a return collects.
 type ReturnDevice struct {
-	ReturnID   int64 `gorm:"primaryKey"`
-	DeviceID   int64 `gorm:"primaryKey"`
-	Serial     string
-	ReceivedAt *time.Time
+	ReturnID   int64      `json:"-" gorm:"primaryKey"`
+	DeviceID   int64      `json:"device_id" gorm:"primaryKey"`
+	Serial     string     `json:"serial"`
+	ReceivedAt *time.Time `json:"received_at"`
+	// The device's product, filled by ReturnDevices.
+	ProductID int64  `json:"product_id" gorm:"-"`
+	SKU       string `json:"sku" gorm:"-"`
 }
 
 // Alert is something logistics must look at, such as a shipment the carrier refused.
@@ -75,6 +82,10 @@ type Alert struct {
 	ShipmentID *int64     `json:"shipment_id"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at"`
+	// Filled by OpenAlerts: the order's number and the shipment's last error (the
+	// carrier's own words).
+	OrderNumber string `json:"order_number,omitempty" gorm:"-"`
+	LastError   string `json:"last_error,omitempty" gorm:"-"`
 }
 
 func init() {

@@ -51,7 +51,7 @@ func (s *Server) apiPlaceOrder(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
-	o, err := s.Orders.Place(c.UserContext(), in, c.Get("Idempotency-Key"), c.Body())
+	o, err := s.Orders.Place(c.UserContext(), in, c.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) apiRequestReturn(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
-	r, err := s.Orders.RequestReturn(c.UserContext(), in, c.Get("Idempotency-Key"), c.Body())
+	r, err := s.Orders.RequestReturn(c.UserContext(), in, c.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}

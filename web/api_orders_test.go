@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/webtest"
@@ -85,7 +86,7 @@ func (w *apiOrdWorld) delivery() map[string]any {
 
 func (w *apiOrdWorld) kitOrder(ref string) map[string]any {
 	return map[string]any{"member_id": w.member, "kit_id": w.kit, "citizen_ref": ref, "delivery": w.delivery(),
-		"requested_on": time.Now().Format("2006-01-02"), "note": "ring på"}
+		"requested_on": civil.Today().String(), "note": "ring på"} // today in the business calendar, which may not be the machine's
 }
 
 // place orders a kit as the member and returns the answer.
@@ -206,6 +207,9 @@ func TestOrdersAPIPlacePinned(t *testing.T) {
 	if o2["status"] != "reserved" || o2["member_id"] != float64(w.member2) {
 		t.Fatalf("order by lines = %v", o2)
 	}
+	if o2["requested_on"] != nil {
+		t.Fatalf("no requested day (as soon as possible) answered %v, want null", o2["requested_on"])
+	}
 	// More than is in stock is backordered.
 	big := map[string]any{"member_id": w.member, "lines": []map[string]any{{"product_id": w.tablet, "quantity": 50}},
 		"citizen_ref": "AAR-2", "delivery": w.delivery()}
@@ -265,6 +269,11 @@ func TestOrdersAPIValidation(t *testing.T) {
 	unknown["priority"] = "high"
 	st, b = post("member", unknown)
 	webtest.ExpectFields(t, st, b, "priority")
+	// A requested day before today, as the order form refuses it.
+	past := w.kitOrder("X-7")
+	past["requested_on"] = civil.Today().AddDays(-1).String()
+	st, b = post("member", past)
+	webtest.ExpectFields(t, st, b, "requested_on")
 	lines := w.kitOrder("X-6")
 	delete(lines, "kit_id")
 	lines["lines"] = []map[string]any{{"product_id": 999999, "quantity": 1}, {"product_id": w.oxi, "quantity": 0}}

@@ -197,7 +197,7 @@ func TestBrowserOrderBoardLateAndFailed(t *testing.T) {
 	ts := b.TS
 	place := func(ref, city string) *orders.Order {
 		o, err := ts.Orders.Place(ts.Ctx, orders.NewOrder{MemberID: ts.Members["751"].ID, KitID: &f.kit.ID, CitizenRef: ref,
-			Delivery: &orders.Address{Name: "Borger " + ref, Street: "Søndergade 3", Postcode: "8600", City: city}}, "", nil)
+			Delivery: &orders.Address{Name: "Borger " + ref, Street: "Søndergade 3", Postcode: "8600", City: city}}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,16 +4,13 @@ package web
 // pickup. The centre's pages: the orders board, pick lists, shipments with their alerts,
 // returns to receive, and transfers of deployed devices between members.
 //
-// Every change goes through the orders and inventory services, which check role and
-// member scope. A few read-only lists that the services do not offer yet (status counts,
-// shipments, open returns, alerts, consumable pick locations) are read here with
-// db.Conn; they are staff-only or scoped to the member explicitly.
+// Every change and every list goes through the orders and inventory services, which
+// check role and member scope.
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -26,14 +23,12 @@ import (
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
-	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 )
 
 var (
@@ -123,6 +118,8 @@ func sayFieldError(l i18n.Lang, id string, x apperr.FieldError) string {
 		return l.T("ord.rule.required")
 	}
 	switch x.Code {
+	case apperr.InPast:
+		return l.T("ord.rule.date_past")
 	case apperr.TooLong:
 		return l.T("ord.rule.max", x.Args[0])
 	case apperr.Postcode:
@@ -294,8 +291,8 @@ func (s *Server) orderNewSubmit(c *fiber.Ctx) error {
 	if p.MemberID != nil {
 		in.MemberID = *p.MemberID
 	}
-	// What the service cannot see in its input: a kit not chosen, a date it cannot read
-	// or in the past. The rest is the service's to judge, all fields at once.
+	// What the service cannot see in its input: a kit not chosen, a date it cannot read.
+	// The rest (a date in the past too) is the service's to judge, all fields at once.
 	var pre apperr.Fields
 	if f.KitID != "" { // none chosen: the service says so, with every other problem
 		id, err := strconv.ParseInt(f.KitID, 10, 64)
@@ -307,20 +304,16 @@ func (s *Server) orderNewSubmit(c *fiber.Ctx) error {
 	}
 	if f.RequestedOn != "" {
 		d, err := civil.Parse(f.RequestedOn)
-		switch {
-		case err != nil:
+		if err != nil {
 			pre = append(pre, apperr.FieldError{Field: "requested_on", Message: l.T("ord.rule.date")})
-		case d.Before(civil.Today()):
-			pre = append(pre, apperr.FieldError{Field: "requested_on", Message: l.T("ord.rule.date_past")})
-		default:
+		} else {
 			in.RequestedOn = d
 		}
 	}
-	body, _ := json.Marshal(in)
 	var o *orders.Order
 	err := pre.Err() // the service has no dry run: a bad date is said first, alone
 	if err == nil {
-		o, err = s.Orders.Place(ctx, in, f.Key, body)
+		o, err = s.Orders.Place(ctx, in, f.Key)
 	}
 	if err != nil {
 		errs, ok := formErrorsOf(l, err, orderFields)
@@ -368,39 +361,6 @@ type ordersView struct {
 	Export        string
 }
 
-// isLate reports whether o should have been delivered by now.
-func isLate(o *orders.Order, today civil.Date) bool {
-	return !o.RequestedOn.IsZero() && o.RequestedOn.Before(today) && o.Status != orders.Delivered && o.Status != orders.Cancelled
-}
-
-// orderCounts counts the orders p may see per status, and the late ones.
-func orderCounts(ctx context.Context, p auth.Principal) (map[orders.Status]int64, int64, error) {
-	scope := func() *gorm.DB {
-		q := db.Conn(ctx).Table("orders")
-		if !p.IsStaff() {
-			q = q.Where("member_id = ?", p.MemberID) // none: NULL matches no order
-		}
-		return q
-	}
-	var rows []struct {
-		Status orders.Status
-		N      int64
-	}
-	if err := scope().Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("count orders: %w", err)
-	}
-	out := map[orders.Status]int64{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	var late int64
-	if err := scope().Where("requested_on < ? AND status NOT IN ?", civil.Today().String(),
-		[]orders.Status{orders.Delivered, orders.Cancelled}).Count(&late).Error; err != nil {
-		return nil, 0, fmt.Errorf("count late orders: %w", err)
-	}
-	return out, late, nil
-}
-
 func (s *Server) ordersPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, _ := auth.From(ctx)
@@ -416,15 +376,13 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	counts, late, err := orderCounts(ctx, p)
+	n, err := s.Orders.CountOrders(ctx, 0)
 	if err != nil {
 		return err
 	}
-	v := ordersView{Staff: p.IsStaff(), Member: p.Role == auth.RoleMember, Status: status, Late: late,
+	counts := n.ByStatus
+	v := ordersView{Staff: p.IsStaff(), Member: p.Role == auth.RoleMember, Status: status, Late: n.Late, Total: n.Total,
 		Export: "/orders.xlsx?status=" + status}
-	for _, st := range orders.Statuses {
-		v.Total += counts[st]
-	}
 	v.Tabs = append(v.Tabs, statusTab{Href: "/orders", Count: v.Total, Active: status == ""})
 	for _, st := range orders.Statuses {
 		v.Tabs = append(v.Tabs, statusTab{Status: string(st), Href: "/orders?status=" + string(st), Count: counts[st], Active: status == string(st)})
@@ -432,7 +390,7 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 	names, today := s.lookups(ctx), civil.Today()
 	for i := range list {
 		o := &list[i]
-		r := orderRow{Order: *o, KitName: names.kit(o.KitID), CreatedOn: civil.Of(o.CreatedAt), Late: isLate(o, today)}
+		r := orderRow{Order: *o, KitName: names.kit(o.KitID), CreatedOn: civil.Of(o.CreatedAt), Late: o.IsLate(today)}
 		if v.Staff {
 			r.MemberName = names.member(o.MemberID)
 		}
@@ -464,7 +422,7 @@ func (s *Server) ordersExport(c *fiber.Ctx) error {
 		for i := range list {
 			o := &list[i]
 			late := l.T("common.no")
-			if isLate(o, today) {
+			if o.IsLate(today) {
 				late = l.T("common.yes")
 			}
 			row := []any{o.Number, o.CreatedAt.In(civil.Copenhagen).Format("2006-01-02 15:04")}
@@ -538,7 +496,7 @@ func (s *Server) orderView(ctx context.Context, id int64) (*orderView, error) {
 	p, _ := auth.From(ctx)
 	names := s.lookups(ctx)
 	v := &orderView{O: o, MemberName: names.member(o.MemberID), KitName: names.kit(o.KitID), Staff: p.IsStaff(),
-		Late: isLate(o, civil.Today())}
+		Late: o.IsLate(civil.Today())}
 	if o.ShipmentID != nil {
 		if sh, err := s.Orders.GetShipment(ctx, *o.ShipmentID); err == nil {
 			v.Shipment = sh
@@ -585,10 +543,8 @@ func (s *Server) orderView(ctx context.Context, id int64) (*orderView, error) {
 		}
 		v.Lines = append(v.Lines, lv)
 	}
-	open := o.Status == orders.Reserved || o.Status == orders.Backordered
-	v.CanCancel = open && (p.Role == auth.RoleMember || p.Role == auth.RoleLogistics)
-	v.CanShip = o.Status == orders.Reserved && p.Role == auth.RoleLogistics
-	v.CanDeliver = o.Status == orders.Shipped && p.Role == auth.RoleLogistics
+	may := o.ActionsFor(p)
+	v.CanCancel, v.CanShip, v.CanDeliver = may.Cancel, may.Ship, may.Deliver
 	v.Pick = (o.Status == orders.Reserved || o.Status == orders.Dispatching) && (p.Role == auth.RoleLogistics || p.Role == auth.RoleAdmin)
 	return v, nil
 }
@@ -669,20 +625,6 @@ type pickListView struct {
 	Today  string
 }
 
-// consumablePicks reads the open consumable reservations of the orders ids: product,
-// location and quantity.
-func consumablePicks(ctx context.Context, ids []int64) ([]orders.Reservation, error) {
-	var rs []orders.Reservation
-	if len(ids) == 0 {
-		return rs, nil
-	}
-	err := db.Conn(ctx).Where("order_id IN ? AND device_id IS NULL AND released_at IS NULL", ids).Order("order_id, id").Find(&rs).Error
-	if err != nil {
-		return nil, fmt.Errorf("consumable reservations: %w", err)
-	}
-	return rs, nil
-}
-
 // pickList groups what the orders hold by location, then product and serial.
 func (s *Server) pickList(ctx context.Context, os []*orders.Order, devices []inventory.Device) (*pickListView, error) {
 	names := s.lookups(ctx)
@@ -703,7 +645,7 @@ func (s *Server) pickList(ctx context.Context, os []*orders.Order, devices []inv
 			Location: names.location(d.LocationID), Serial: d.Serial, Quantity: 1})
 		po.Items++
 	}
-	cons, err := consumablePicks(ctx, ids)
+	cons, err := s.Orders.ConsumablePicks(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -782,10 +724,11 @@ func (s *Server) pickListsPage(c *fiber.Ctx) error {
 		}
 		f.After = next
 	}
-	// Oldest requested first: that is the order to pack them in.
+	// Soonest due first (an order "as soon as possible" is due the day it was placed):
+	// that is the order to pack them in.
 	sort.SliceStable(os, func(i, j int) bool {
-		if !os[i].RequestedOn.IsZero() && !os[j].RequestedOn.IsZero() && os[i].RequestedOn != os[j].RequestedOn {
-			return os[i].RequestedOn.Before(os[j].RequestedOn)
+		if di, dj := os[i].DueOn(), os[j].DueOn(); di != dj {
+			return di.Before(dj)
 		}
 		return os[i].ID < os[j].ID
 	})
@@ -833,56 +776,7 @@ type shipmentsView struct {
 	Statuses    []string
 }
 
-var shipmentStatuses = []string{orders.ShipmentPending, orders.ShipmentBooked, orders.ShipmentDelivered, orders.ShipmentFailed}
-
-// listShipments reads shipments newest first, filtered by status and direction.
-func listShipments(ctx context.Context, status, dir string, after int64, limit int) ([]orders.Shipment, int64, error) {
-	q := db.Conn(ctx).Model(&orders.Shipment{})
-	if after > 0 {
-		q = q.Where("id < ?", after)
-	}
-	if status != "" {
-		q = q.Where("status = ?", status)
-	}
-	if dir != "" {
-		q = q.Where("direction = ?", dir)
-	}
-	var out []orders.Shipment
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("list shipments: %w", err)
-	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
-}
-
-// orderNumbers returns the numbers of the orders of shipments.
-func orderNumbers(ctx context.Context, shs []orders.Shipment) (map[int64]string, error) {
-	var ids []int64
-	for _, sh := range shs {
-		if sh.OrderID != nil {
-			ids = append(ids, *sh.OrderID)
-		}
-	}
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID     int64
-		Number string
-	}
-	if err := db.Conn(ctx).Table("orders").Select("id, number").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("order numbers: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Number
-	}
-	return out, nil
-}
+var shipmentStatuses = orders.ShipmentStatuses
 
 func shipmentFilters(c *fiber.Ctx) (status, dir string) {
 	status, dir = c.Query("status"), c.Query("direction")
@@ -902,73 +796,40 @@ func (s *Server) shipmentsPage(c *fiber.Ctx) error {
 		return err
 	}
 	status, dir := shipmentFilters(c)
-	shs, next, err := listShipments(ctx, status, dir, pg.After, pg.Limit)
-	if err != nil {
-		return err
-	}
-	nums, err := orderNumbers(ctx, shs)
+	shs, next, err := s.Orders.ListShipments(ctx, orders.ShipmentFilter{Status: status, Direction: dir, After: pg.After, Limit: pg.Limit})
 	if err != nil {
 		return err
 	}
 	names := s.lookups(ctx)
 	v := shipmentsView{Status: status, Dir: dir, Statuses: shipmentStatuses, Export: fmt.Sprintf("/shipments.xlsx?status=%s&direction=%s", status, dir)}
 	for _, sh := range shs {
-		r := shipmentRow{Shipment: sh, MemberName: names.member(sh.MemberID)}
-		if sh.OrderID != nil {
-			r.OrderNumber = nums[*sh.OrderID]
-		}
-		v.Rows = append(v.Rows, r)
+		v.Rows = append(v.Rows, shipmentRow{Shipment: sh, OrderNumber: sh.OrderNumber, MemberName: names.member(sh.MemberID)})
 	}
-	var alerts []orders.Alert
-	if err := db.Conn(ctx).Where("resolved_at IS NULL").Order("id DESC").Limit(200).Find(&alerts).Error; err != nil {
-		return fmt.Errorf("open alerts: %w", err)
-	}
-	if v.Alerts, err = alertRows(ctx, ui.Lang(c), alerts); err != nil {
+	alerts, err := s.Orders.OpenAlerts(ctx, 200)
+	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx).Model(&orders.Shipment{}).Where("status = ?", orders.ShipmentFailed).Count(&v.Failed).Error; err != nil {
-		return fmt.Errorf("count failed shipments: %w", err)
+	v.Alerts = alertRows(ui.Lang(c), alerts)
+	if v.Failed, err = s.Orders.CountShipments(ctx, orders.ShipmentFilter{Status: orders.ShipmentFailed}); err != nil {
+		return err
 	}
 	v.Pager = ui.PagerFor(c, pg, next)
 	return s.ui.Render(c, "ord_shipments", "ord.ship.title", v)
 }
 
-func alertRows(ctx context.Context, l i18n.Lang, alerts []orders.Alert) ([]alertRow, error) {
-	var shipIDs []int64
-	for _, a := range alerts {
-		if a.ShipmentID != nil {
-			shipIDs = append(shipIDs, *a.ShipmentID)
-		}
-	}
-	var shs []orders.Shipment
-	if len(shipIDs) > 0 {
-		if err := db.Conn(ctx).Where("id IN ?", shipIDs).Find(&shs).Error; err != nil {
-			return nil, fmt.Errorf("alert shipments: %w", err)
-		}
-	}
-	lastError := map[int64]string{}
-	for _, sh := range shs {
-		lastError[sh.ID] = sh.LastError
-	}
-	nums, err := orderNumbers(ctx, shs)
-	if err != nil {
-		return nil, err
-	}
+func alertRows(l i18n.Lang, alerts []orders.Alert) []alertRow {
 	out := make([]alertRow, len(alerts))
 	for i, a := range alerts {
-		r := alertRow{Alert: a, Label: a.Kind, Detail: a.Message}
+		r := alertRow{Alert: a, Label: a.Kind, Detail: a.Message, OrderNumber: a.OrderNumber}
 		if l.Has("ord.alert." + a.Kind) {
 			r.Label = l.T("ord.alert." + a.Kind)
 		}
-		if a.ShipmentID != nil && lastError[*a.ShipmentID] != "" {
-			r.Detail = lastError[*a.ShipmentID]
-		}
-		if a.OrderID != nil {
-			r.OrderNumber = nums[*a.OrderID]
+		if a.LastError != "" {
+			r.Detail = a.LastError
 		}
 		out[i] = r
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) shipmentsExport(c *fiber.Ctx) error {
@@ -976,20 +837,16 @@ func (s *Server) shipmentsExport(c *fiber.Ctx) error {
 	status, dir := shipmentFilters(c)
 	names := s.lookups(ctx)
 	var rows [][]any
-	var after int64
+	f := orders.ShipmentFilter{Status: status, Direction: dir, Limit: 500}
 	for {
-		shs, next, err := listShipments(ctx, status, dir, after, 500)
-		if err != nil {
-			return err
-		}
-		nums, err := orderNumbers(ctx, shs)
+		shs, next, err := s.Orders.ListShipments(ctx, f)
 		if err != nil {
 			return err
 		}
 		for _, sh := range shs {
 			ref := ""
 			if sh.OrderID != nil {
-				ref = nums[*sh.OrderID]
+				ref = sh.OrderNumber
 			} else if sh.ReturnID != nil {
 				ref = fmt.Sprintf("R-%d", *sh.ReturnID)
 			}
@@ -1003,7 +860,7 @@ func (s *Server) shipmentsExport(c *fiber.Ctx) error {
 		if next == 0 {
 			break
 		}
-		after = next
+		f.After = next
 	}
 	header := []string{l.T("ord.ship.no"), l.T("ord.ship.direction"), l.T("ord.ship.ref"), l.T("ord.member"), l.T("ord.status"),
 		l.T("ord.tracking"), l.T("ord.ship.attempts"), l.T("ord.ship.last_error"), l.T("ord.created"), l.T("ord.ship.booked"), l.T("ord.ship.delivered")}
@@ -1034,60 +891,21 @@ type returnsView struct {
 	Pager      ui.Pager
 }
 
-func listReturns(ctx context.Context, show string, after int64, limit int) ([]returnRow, int64, error) {
-	q := db.Conn(ctx).Model(&orders.Return{})
-	switch show {
-	case "open":
-		q = q.Where("status IN ?", []string{orders.ReturnRequested, orders.ReturnPartial})
-	case "received":
-		q = q.Where("status = ?", orders.ReturnReceived)
+// listReturns reads a page of returns for the staff list: show is open, received or all.
+func (s *Server) listReturns(ctx context.Context, show string, after int64, limit int) ([]returnRow, int64, error) {
+	f := orders.ReturnFilter{Open: show == "open", After: after, Limit: limit}
+	if show == "received" {
+		f.Status = orders.ReturnReceived
 	}
-	if after > 0 {
-		q = q.Where("id < ?", after)
-	}
-	var rs []orders.Return
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rs).Error; err != nil {
-		return nil, 0, fmt.Errorf("list returns: %w", err)
-	}
-	var next int64
-	if len(rs) > limit {
-		rs = rs[:limit]
-		next = rs[len(rs)-1].ID
+	rs, next, err := s.Orders.ListReturns(ctx, f)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]returnRow, len(rs))
-	if len(rs) == 0 {
-		return out, 0, nil
-	}
-	ids, shipIDs := make([]int64, len(rs)), []int64{}
-	idx := map[int64]int{}
 	for i, r := range rs {
-		out[i] = returnRow{Return: r}
-		ids[i], idx[r.ID] = r.ID, i
-		if r.ShipmentID != nil {
-			shipIDs = append(shipIDs, *r.ShipmentID)
-		}
-	}
-	var counts []struct {
-		ReturnID, Devices, Received int64
-	}
-	if err := db.Conn(ctx).Table("return_devices").Select("return_id, COUNT(*) AS devices, COUNT(received_at) AS received").
-		Where("return_id IN ?", ids).Group("return_id").Scan(&counts).Error; err != nil {
-		return nil, 0, fmt.Errorf("return devices: %w", err)
-	}
-	for _, n := range counts {
-		out[idx[n.ReturnID]].Devices, out[idx[n.ReturnID]].Received = n.Devices, n.Received
-	}
-	if len(shipIDs) > 0 {
-		var shs []orders.Shipment
-		if err := db.Conn(ctx).Where("id IN ?", shipIDs).Find(&shs).Error; err != nil {
-			return nil, 0, fmt.Errorf("pickup shipments: %w", err)
-		}
-		for _, sh := range shs {
-			if sh.ReturnID != nil && sh.TrackingNumber != nil {
-				if i, ok := idx[*sh.ReturnID]; ok {
-					out[i].Tracking = *sh.TrackingNumber
-				}
-			}
+		out[i] = returnRow{Return: r, Devices: int64(len(r.DeviceIDs)), Received: int64(r.ReceivedCount)}
+		if r.Shipment != nil && r.Shipment.TrackingNumber != nil {
+			out[i].Tracking = *r.Shipment.TrackingNumber
 		}
 	}
 	return out, next, nil
@@ -1104,7 +922,7 @@ func (s *Server) renderReturns(c *fiber.Ctx, status int, tf transferForm, formEr
 	if show != "open" && show != "received" && show != "all" {
 		show = "open"
 	}
-	rows, next, err := listReturns(ctx, show, pg.After, pg.Limit)
+	rows, next, err := s.listReturns(ctx, show, pg.After, pg.Limit)
 	if err != nil {
 		return err
 	}
@@ -1238,20 +1056,22 @@ func (s *Server) renderReturn(c *fiber.Ctx, status int, id int64, v returnView) 
 	if err != nil {
 		return err
 	}
-	v.R, v.MemberName, v.Staff = r, s.lookups(ctx).member(r.MemberID), p.IsStaff()
-	if r.ShipmentID != nil {
-		if sh, err := s.Orders.GetShipment(ctx, *r.ShipmentID); err == nil {
-			v.Shipment = sh
+	names := s.lookups(ctx)
+	v.R, v.MemberName, v.Staff, v.Shipment = r, names.member(r.MemberID), p.IsStaff(), r.Shipment
+	// Its devices as they were when it was requested, with what has arrived.
+	rds, err := s.Orders.ReturnDevices(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, rd := range rds {
+		v.Devices = append(v.Devices, returnDeviceRow{Serial: rd.Serial, SKU: rd.SKU, Name: names.product(rd.ProductID).Name, ReceivedAt: rd.ReceivedAt})
+	}
+	sort.SliceStable(v.Devices, func(i, j int) bool {
+		if v.Devices[i].SKU != v.Devices[j].SKU {
+			return v.Devices[i].SKU < v.Devices[j].SKU
 		}
-	}
-	// The return is visible to the caller (GetReturn checked); its devices as they were
-	// when it was requested, with what has arrived.
-	if err := db.Conn(ctx).Table("return_devices rd").
-		Select("rd.serial, rd.received_at, p.sku, p.name").
-		Joins("JOIN devices d ON d.id = rd.device_id").Joins("JOIN products p ON p.id = d.product_id").
-		Where("rd.return_id = ?", id).Order("p.sku, rd.serial").Scan(&v.Devices).Error; err != nil {
-		return fmt.Errorf("return %d devices: %w", id, err)
-	}
+		return v.Devices[i].Serial < v.Devices[j].Serial
+	})
 	v.CanReceive = p.Role == auth.RoleLogistics && r.Status != orders.ReturnReceived
 	if p.Role == auth.RoleLogistics {
 		if v.Locations, err = s.Inventory.ListLocations(ctx); err != nil {
@@ -1429,8 +1249,7 @@ func (s *Server) returnNewSubmit(c *fiber.Ctx) error {
 	if p.MemberID != nil {
 		in.MemberID = *p.MemberID
 	}
-	body, _ := json.Marshal(in)
-	r, err := s.Orders.RequestReturn(ctx, in, f.Key, body)
+	r, err := s.Orders.RequestReturn(ctx, in, f.Key)
 	if err != nil {
 		errs, ok := formErrorsOf(l, err, returnFields)
 		if !ok {

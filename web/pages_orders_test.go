@@ -403,7 +403,7 @@ func TestOrderPagesTransfer(t *testing.T) {
 	ts := webtest.New(t)
 	f := seedOrders(t, ts)
 	o, err := ts.Orders.Place(ts.Ctx, orders.NewOrder{MemberID: ts.Members["751"].ID, KitID: &f.kit.ID, CitizenRef: "SAG-5",
-		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "", nil)
+		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +442,7 @@ func TestOrderPagesLateAndFailedHighlighted(t *testing.T) {
 	ts := webtest.New(t)
 	f := seedOrders(t, ts)
 	o, err := ts.Orders.Place(ts.Ctx, orders.NewOrder{MemberID: ts.Members["751"].ID, KitID: &f.kit.ID, CitizenRef: "SAG-L",
-		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "", nil)
+		Delivery: &orders.Address{Name: "A", Street: "B 1", Postcode: "8000", City: "Aarhus"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

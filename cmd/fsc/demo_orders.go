@@ -67,8 +67,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 			Delivery: &orders.Address{Name: fmt.Sprintf("Borger %d", i), Street: streets[i%len(streets)], Postcode: map[string]string{"751": "8000", "657": "7400"}[member],
 				City: map[string]string{"751": "Aarhus C", "657": "Herning"}[member], Phone: "+45 20 30 40 50"},
 			Note: "Ring på forhånd; borgeren hører dårligt."}
-		b, _ := json.Marshal(in)
-		return a.Orders.Place(logistics, in, "", b)
+		return a.Orders.Place(logistics, in, "")
 	}
 	ship := func(o *orders.Order) error {
 		o, err := a.Orders.Ship(logistics, o.ID)
@@ -117,8 +116,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 	db.Conn(ctx).Table("products").Where("sku = ?", "DISP-EVONDOS-E300").Take(&p)
 	in := orders.NewOrder{MemberID: byCode["751"], Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 40}}, CitizenRef: "751-PLEJECENTER-SOLBAKKEN",
 		Delivery: &orders.Address{Name: "Plejecenter Solbakken", Street: "Solbakken 1", Postcode: "8210", City: "Aarhus V"}}
-	b, _ := json.Marshal(in)
-	_, err := a.Orders.Place(logistics, in, "", b)
+	_, err := a.Orders.Place(logistics, in, "")
 	return err
 }
 
@@ -131,7 +129,6 @@ func demoReturn(ctx context.Context, a *app, o *orders.Order) error {
 		return nil
 	}
 	in := orders.NewReturn{MemberID: o.MemberID, DeviceIDs: ids[:1], Reason: "not_needed", Pickup: &o.Delivery}
-	b, _ := json.Marshal(in)
-	_, err := a.Orders.RequestReturn(ctx, in, "", b)
+	_, err := a.Orders.RequestReturn(ctx, in, "")
 	return err
 }

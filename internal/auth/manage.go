@@ -295,3 +295,15 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	}
 	return true, nil
 }
+
+// CountUsers returns how many users there are (staff, for the dashboard).
+func (s *Service) CountUsers(ctx context.Context) (int64, error) {
+	if _, err := RequireStaff(ctx); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := db.Conn(ctx).Model(&User{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}

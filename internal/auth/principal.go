@@ -43,6 +43,7 @@ type Principal struct {
 	Name     string // user's e-mail, or the API token's name
 	Role     Role
 	MemberID *int64 // set for role member
+	VendorID *int64 // set for role vendor
 }
 
 // System is the principal of background jobs.

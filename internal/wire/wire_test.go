@@ -58,7 +58,7 @@ func TestServicesAndWorkerAreWired(t *testing.T) {
 	}
 	in := orders.NewOrder{MemberID: m.ID, Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 1}}, CitizenRef: "WIRE-1",
 		Delivery: &orders.Address{Name: "Borger", Street: "Vestergade 1", Postcode: "8000", City: "Aarhus C"}}
-	o, err := s.Orders.Place(staff, in, "", nil)
+	o, err := s.Orders.Place(staff, in, "")
 	if err != nil {
 		t.Fatal(err)
 	}

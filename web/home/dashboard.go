@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/fsc/backoffice/internal/auth"
-	"github.com/fsc/backoffice/internal/civil"
-	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/gofiber/fiber/v2"
 )
@@ -36,25 +34,18 @@ func (h *Handlers) dashboardPage(c *fiber.Ctx) error {
 		}
 	}
 	if p.IsStaff() {
-		countRegister(ctx, &v)
+		n, err := h.Contracts.Count(ctx)
+		if err != nil {
+			return err
+		}
+		v.Members, v.Schemes, v.Participations = n.Members, n.Schemes, n.ActiveParticipations
+		if v.Users, err = h.Auth.CountUsers(ctx); err != nil {
+			return err
+		}
 		v.Reorder = h.reorderWarnings(ctx)
 		v.Notices, _ = h.Inventory.ReorderNotices(ctx, 5)
 	}
 	return h.UI.Render(c, "dashboard", "nav.dashboard", v)
-}
-
-// countRegister fills in the register's counts for staff.
-//
-// TODO(issue 9): no db.Conn in web/. The domain branch adds contracts.Service.Count
-// and auth.Service.CountUsers for exactly these counts; use them once it is on main,
-// and delete this function.
-func countRegister(ctx context.Context, v *dashboardView) {
-	conn := db.Conn(ctx)
-	today := civil.Today()
-	conn.Table("members").Count(&v.Members)
-	conn.Table("schemes").Count(&v.Schemes)
-	conn.Table("users").Count(&v.Users)
-	conn.Table("participations").Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", today, today).Count(&v.Participations)
 }
 
 // reorderWarnings returns the products whose available stock, across all locations, is

@@ -15,6 +15,7 @@ import (
 	_ "github.com/fsc/backoffice/internal/money"
 	_ "github.com/fsc/backoffice/inventory"
 	_ "github.com/fsc/backoffice/orders"
+	_ "github.com/fsc/backoffice/support"
 )
 
 func TestEveryKeyInEveryLanguage(t *testing.T) {

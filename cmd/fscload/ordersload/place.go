@@ -43,8 +43,8 @@ func (p *placer) http() error {
 }
 
 func (p *placer) inProcess() error {
-	in, body, key := p.next()
-	o, err := p.a.Orders.Place(p.ctx, in, key, body)
+	in, _, key := p.next()
+	o, err := p.a.Orders.Place(p.ctx, in, key)
 	if err != nil {
 		return err
 	}
