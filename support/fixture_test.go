@@ -113,8 +113,7 @@ func (f *fixture) deploy(t testing.TB, p *inventory.Product, m *contracts.Member
 	t.Helper()
 	f.receive(t, p, 1)
 	in := orders.NewOrder{MemberID: m.ID, Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 1}}, CitizenRef: ref, Delivery: addr}
-	b, _ := json.Marshal(in)
-	o, err := f.ord.Place(f.log, in, "", b)
+	o, err := f.ord.Place(f.log, in, "")
 	must(t, err)
 	if o.Status != orders.Reserved {
 		t.Fatalf("order %s is %s", o.Number, o.Status)

@@ -32,8 +32,8 @@ type Devices interface {
 // Orders is what a swap needs of the orders domain: today's methods of *orders.Service,
 // so it plugs in as it is; an adapter bridges a change of their signatures.
 type Orders interface {
-	Place(ctx context.Context, in orders.NewOrder, idemKey string, body []byte) (*orders.Order, error)
-	RequestReturn(ctx context.Context, in orders.NewReturn, idemKey string, body []byte) (*orders.Return, error)
+	Place(ctx context.Context, in orders.NewOrder, idemKey string) (*orders.Order, error)
+	RequestReturn(ctx context.Context, in orders.NewReturn, idemKey string) (*orders.Return, error)
 	// Get returns order id (for the delivery address of a device's last order).
 	Get(ctx context.Context, id int64) (*orders.Order, error)
 }

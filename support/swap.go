@@ -2,7 +2,6 @@ package support
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -130,12 +129,12 @@ func (s *Service) swap(ctx context.Context, p auth.Principal, t *Ticket, in Swap
 	key := fmt.Sprintf("ticket-swap:%d:%d", t.ID, d.ID)
 	no := orders.NewOrder{MemberID: t.MemberID, Lines: []orders.NewLine{{ProductID: product, Quantity: 1}},
 		CitizenRef: citizen, Delivery: &addr, Note: fmt.Sprintf("Swap for ticket %s: replaces device %s", t.Number, d.Serial)}
-	o, err := s.Orders.Place(sys, no, key+":order", canonical(no))
+	o, err := s.Orders.Place(sys, no, key+":order")
 	if err != nil {
 		return nil, renameFields(err, map[string]string{"lines[0].product_id": "product_id"})
 	}
 	nr := orders.NewReturn{MemberID: t.MemberID, DeviceIDs: []int64{d.ID}, Reason: "defect", Pickup: &addr}
-	r, err := s.Orders.RequestReturn(sys, nr, key+":return", canonical(nr))
+	r, err := s.Orders.RequestReturn(sys, nr, key+":return")
 	if err != nil {
 		return nil, renameFields(err, map[string]string{"device_ids[0]": "device_id"})
 	}
@@ -149,11 +148,6 @@ func (s *Service) swap(ctx context.Context, p auth.Principal, t *Ticket, in Swap
 		return nil, err
 	}
 	return sw, audit.Record(ctx, "swap", "ticket", t.ID, nil, sw)
-}
-
-func canonical(v any) []byte {
-	b, _ := json.Marshal(v) // plain structs: cannot fail
-	return b
 }
 
 // renameFields gives field errors of what orders was asked the names of the swap's
