@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -31,13 +32,13 @@ type importQueued struct {
 }
 
 func (s *Server) mountImportAPI() {
-	s.handle(route{Method: "POST", Path: "/devices/import",
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/devices/import",
 		Summary: "Receive devices from a .csv or .xlsx file (multipart: file with columns sku,serial; location_id): like a receipt, all or nothing, every bad row named rows[N].sku or rows[N].serial by its row in the file; 201 when done, 202 with import_id when queued (over 10000 rows)",
 		Roles:   logistics, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: s.apiImportDevices})
-	s.handle(route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
-		Roles: staff, Resp: inventory.Import{}, Handler: s.apiGetImport})
-	s.handle(route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
-		Roles: staff, Raw: true, Handler: s.apiImportErrorsXLSX})
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
+		Roles: httpx.Staff, Resp: inventory.Import{}, Handler: s.apiGetImport})
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
+		Roles: httpx.Staff, Raw: true, Handler: s.apiImportErrorsXLSX})
 }
 
 func (s *Server) apiImportDevices(c *fiber.Ctx) error {
@@ -70,7 +71,7 @@ func (s *Server) apiImportDevices(c *fiber.Ctx) error {
 	if r := imp.Result; r != nil {
 		a.ID, a.DevicesCreated, a.Lines = r.ReceiptID, r.DevicesCreated, nonNil(r.Lines)
 	}
-	return created(c, a)
+	return httpx.Created(c, a)
 }
 
 // readFormFile reads an uploaded file, at most MaxImportBytes.
@@ -91,7 +92,7 @@ func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 }
 
 func (s *Server) apiGetImport(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (s *Server) apiGetImport(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiImportErrorsXLSX(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}

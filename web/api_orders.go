@@ -4,6 +4,7 @@ import (
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -21,49 +22,49 @@ type shipAnswer struct {
 }
 
 func (s *Server) mountOrdersAPI() {
-	s.handle(route{Method: "POST", Path: "/orders", Summary: "Order a kit or products for a citizen; reserved at once or backordered (Idempotency-Key honoured)",
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/orders", Summary: "Order a kit or products for a citizen; reserved at once or backordered (Idempotency-Key honoured)",
 		Roles: orderPlacers, Body: orders.NewOrder{}, Resp: orders.Order{}, Status: 201, Handler: s.apiPlaceOrder})
-	s.handle(route{Method: "GET", Path: "/orders", Summary: "List orders, newest first; a member user sees its own",
-		Query: []string{"status", "member_id", "limit", "cursor"}, Roles: memberAndStaff, Resp: list[orders.Order]{}, Handler: s.apiListOrders})
-	s.handle(route{Method: "GET", Path: "/orders/:id", Summary: "One order with its lines and reserved devices",
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/orders", Summary: "List orders, newest first; a member user sees its own",
+		Query: []string{"status", "member_id", "limit", "cursor"}, Roles: memberAndStaff, Resp: httpx.List[orders.Order]{}, Handler: s.apiListOrders})
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/orders/:id", Summary: "One order with its lines and reserved devices",
 		Roles: memberAndStaff, Resp: orders.Order{}, Handler: s.apiGetOrder})
-	s.handle(route{Method: "POST", Path: "/orders/:id/cancel", Summary: "Cancel an order not yet shipped; releases its reservations",
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/orders/:id/cancel", Summary: "Cancel an order not yet shipped; releases its reservations",
 		Roles: memberOrLogistics, Resp: orders.Order{}, Handler: s.apiCancelOrder})
-	s.handle(route{Method: "POST", Path: "/orders/:id/ship", Summary: "Dispatch a reserved order; a background job books the carrier",
-		Roles: logistics, Resp: shipAnswer{}, Status: 202, Handler: s.apiShipOrder})
-	s.handle(route{Method: "POST", Path: "/orders/:id/deliver", Summary: "Mark a shipped order delivered when the carrier reports none",
-		Roles: logistics, Resp: orders.Order{}, Handler: s.apiDeliverOrder})
-	s.handle(route{Method: "GET", Path: "/shipments/:id", Summary: "One shipment; a member user sees its own",
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/orders/:id/ship", Summary: "Dispatch a reserved order; a background job books the carrier",
+		Roles: httpx.Logistics, Resp: shipAnswer{}, Status: 202, Handler: s.apiShipOrder})
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/orders/:id/deliver", Summary: "Mark a shipped order delivered when the carrier reports none",
+		Roles: httpx.Logistics, Resp: orders.Order{}, Handler: s.apiDeliverOrder})
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/shipments/:id", Summary: "One shipment; a member user sees its own",
 		Roles: memberAndStaff, Resp: orders.Shipment{}, Handler: s.apiGetShipment})
-	s.handle(route{Method: "POST", Path: "/carrier/events", Summary: "Carrier webhook, signed with X-Carrier-Signature (HMAC-SHA256 of the body)",
-		Roles: public, Body: orders.CarrierEvent{}, Raw: true, Handler: s.apiCarrierEvent})
-	s.handle(route{Method: "POST", Path: "/returns", Summary: "Request a pickup of devices at a member's citizens (Idempotency-Key honoured)",
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/carrier/events", Summary: "Carrier webhook, signed with X-Carrier-Signature (HMAC-SHA256 of the body)",
+		Roles: httpx.Public, Body: orders.CarrierEvent{}, Raw: true, Handler: s.apiCarrierEvent})
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/returns", Summary: "Request a pickup of devices at a member's citizens (Idempotency-Key honoured)",
 		Roles: memberOrLogistics, Body: orders.NewReturn{}, Resp: orders.Return{}, Status: 201, Handler: s.apiRequestReturn})
-	s.handle(route{Method: "GET", Path: "/returns/:id", Summary: "One return",
+	s.api.Handle(httpx.Route{Method: "GET", Path: "/returns/:id", Summary: "One return",
 		Roles: memberAndStaff, Resp: orders.Return{}, Handler: s.apiGetReturn})
-	s.handle(route{Method: "POST", Path: "/returns/:id/receive", Summary: "Receive returned devices into cleaning by their serials",
-		Roles: logistics, Body: orders.ReceiveRequest{}, Resp: orders.ReturnReceipt{}, Handler: s.apiReceiveReturn})
+	s.api.Handle(httpx.Route{Method: "POST", Path: "/returns/:id/receive", Summary: "Receive returned devices into cleaning by their serials",
+		Roles: httpx.Logistics, Body: orders.ReceiveRequest{}, Resp: orders.ReturnReceipt{}, Handler: s.apiReceiveReturn})
 }
 
 func (s *Server) apiPlaceOrder(c *fiber.Ctx) error {
 	var in orders.NewOrder
-	if err := decode(c, &in); err != nil {
+	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
 	o, err := s.Orders.Place(c.UserContext(), in, c.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
-	return created(c, o)
+	return httpx.Created(c, o)
 }
 
 func (s *Server) apiListOrders(c *fiber.Ctx) error {
-	p, err := pageParams(c)
+	p, err := httpx.PageParams(c)
 	if err != nil {
 		return err
 	}
 	var fe apperr.Fields
-	f := orders.Filter{Status: orders.Status(c.Query("status")), MemberID: int64Query(c, "member_id", &fe), After: p.After, Limit: p.Limit}
+	f := orders.Filter{Status: orders.Status(c.Query("status")), MemberID: httpx.Int64Query(c, "member_id", &fe), After: p.After, Limit: p.Limit}
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -71,12 +72,12 @@ func (s *Server) apiListOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(os, next))
+	return c.JSON(httpx.ListOf(os, next))
 }
 
 // withOrder runs fn on the order named by the :id parameter.
 func (s *Server) withOrder(c *fiber.Ctx, fn func(id int64) (*orders.Order, error)) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (s *Server) apiDeliverOrder(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiShipOrder(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (s *Server) apiShipOrder(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiGetShipment(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -142,18 +143,18 @@ func (s *Server) apiCarrierEvent(c *fiber.Ctx) error {
 
 func (s *Server) apiRequestReturn(c *fiber.Ctx) error {
 	var in orders.NewReturn
-	if err := decode(c, &in); err != nil {
+	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
 	r, err := s.Orders.RequestReturn(c.UserContext(), in, c.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
-	return created(c, r)
+	return httpx.Created(c, r)
 }
 
 func (s *Server) apiGetReturn(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -165,12 +166,12 @@ func (s *Server) apiGetReturn(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiReceiveReturn(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
 	var in orders.ReceiveRequest
-	if err := decode(c, &in); err != nil {
+	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
 	r, err := s.Orders.ReceiveReturn(c.UserContext(), id, in)

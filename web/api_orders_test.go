@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/webtest"
 	"github.com/hibiken/asynq"
 )
 
@@ -21,15 +22,15 @@ import (
 // the API.
 type apiOrdWorld struct {
 	t                            *testing.T
-	ts                           *testServer
+	ts                           *webtest.Server
 	loc, tablet, oxi, strips     int64
 	scheme, kit, member, member2 int64
 }
 
 func newAPIOrdWorld(t *testing.T) *apiOrdWorld {
 	t.Helper()
-	ts := newTestServer(t)
-	w := &apiOrdWorld{t: t, ts: ts, member: ts.members["751"].ID, member2: ts.members["657"].ID}
+	ts := webtest.New(t)
+	w := &apiOrdWorld{t: t, ts: ts, member: ts.Members["751"].ID, member2: ts.Members["657"].ID}
 	w.loc = w.create("POST", "/api/v1/locations", "logistics", map[string]any{"code": "AAR", "name": "Aarhus"})
 	w.tablet = w.create("POST", "/api/v1/products", "logistics", map[string]any{"sku": "TAB-A", "name": "Tablet", "category": "tablet", "tracking": "serial"})
 	w.oxi = w.create("POST", "/api/v1/products", "admin", map[string]any{"sku": "OXI", "name": "Oximeter", "category": "oximeter", "tracking": "serial"})
@@ -51,14 +52,14 @@ func newAPIOrdWorld(t *testing.T) *apiOrdWorld {
 // create sends a request that must answer 201 and returns the id in the answer.
 func (w *apiOrdWorld) create(method, path, user string, body any) int64 {
 	w.t.Helper()
-	st, b := w.ts.do(method, path, user, body)
+	st, b := w.ts.Do(method, path, user, body)
 	if st != 201 {
 		w.t.Fatalf("%s %s as %s: %d %s", method, path, user, st, b)
 	}
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	decodeInto(w.t, b, &out)
+	webtest.DecodeInto(w.t, b, &out)
 	if out.ID == 0 {
 		w.t.Fatalf("%s %s: no id in %s", method, path, b)
 	}
@@ -68,13 +69,13 @@ func (w *apiOrdWorld) create(method, path, user string, body any) int64 {
 // expect sends a request, checks its status and decodes the answer into a map.
 func (w *apiOrdWorld) expect(want int, method, path, user string, body any) map[string]any {
 	w.t.Helper()
-	st, b := w.ts.do(method, path, user, body)
+	st, b := w.ts.Do(method, path, user, body)
 	if st != want {
 		w.t.Fatalf("%s %s as %s: %d, want %d: %s", method, path, user, st, want, b)
 	}
 	var m map[string]any
 	if len(b) > 0 {
-		decodeInto(w.t, b, &m)
+		webtest.DecodeInto(w.t, b, &m)
 	}
 	return m
 }
@@ -102,8 +103,8 @@ func (w *apiOrdWorld) place(ref string) map[string]any {
 func (w *apiOrdWorld) book(shipmentID int64) {
 	w.t.Helper()
 	payload, _ := json.Marshal(orders.BookPayload{ShipmentID: shipmentID})
-	ctx := db.NewContext(context.Background(), w.ts.s.DB)
-	if err := w.ts.s.Orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload)); err != nil {
+	ctx := db.NewContext(context.Background(), w.ts.DB)
+	if err := w.ts.Orders.HandleBookShipment(ctx, asynq.NewTask(orders.TypeBookShipment, payload)); err != nil {
 		w.t.Fatalf("book shipment %d: %v", shipmentID, err)
 	}
 }
@@ -126,12 +127,12 @@ func (w *apiOrdWorld) carrierEvent(body, signature string) (int, []byte) {
 	if signature != "" {
 		req.Header.Set("X-Carrier-Signature", signature)
 	}
-	return w.ts.send(req)
+	return w.ts.Send(req)
 }
 
 func (w *apiOrdWorld) signed(body string) (int, []byte) {
 	w.t.Helper()
-	return w.carrierEvent(body, orders.Sign(testCarrierSecret, []byte(body)))
+	return w.carrierEvent(body, orders.Sign(webtest.CarrierSecret, []byte(body)))
 }
 
 func idOf(t *testing.T, m map[string]any) int64 {
@@ -220,19 +221,19 @@ func TestOrdersAPIPlacePinned(t *testing.T) {
 func TestOrdersAPIValidation(t *testing.T) {
 	w := newAPIOrdWorld(t)
 	post := func(user string, body map[string]any) (int, []byte) {
-		return w.ts.do("POST", "/api/v1/orders", user, body)
+		return w.ts.Do("POST", "/api/v1/orders", user, body)
 	}
 	both := w.kitOrder("X-1")
 	both["lines"] = []map[string]any{{"product_id": w.oxi, "quantity": 1}}
 	st, b := post("member", both)
-	expectFields(t, st, b, "kit_id")
+	webtest.ExpectFields(t, st, b, "kit_id")
 	neither := w.kitOrder("X-2")
 	delete(neither, "kit_id")
 	st, b = post("member", neither)
-	expectFields(t, st, b, "kit_id")
+	webtest.ExpectFields(t, st, b, "kit_id")
 	for _, cpr := range []string{"0101701234", "010170-1234"} {
 		st, b = post("member", w.kitOrder(cpr))
-		expectFields(t, st, b, "citizen_ref")
+		webtest.ExpectFields(t, st, b, "citizen_ref")
 		if strings.Contains(string(b), cpr) {
 			t.Errorf("the problem repeats the CPR-like reference: %s", b)
 		}
@@ -240,21 +241,21 @@ func TestOrdersAPIValidation(t *testing.T) {
 	bad := w.kitOrder("X-3")
 	bad["delivery"] = map[string]any{"name": "Borger", "street": "Vestergade 1", "postcode": "80000", "city": "Aarhus C"}
 	st, b = post("member", bad)
-	expectFields(t, st, b, "delivery.postcode")
+	webtest.ExpectFields(t, st, b, "delivery.postcode")
 	noDelivery := w.kitOrder("X-4")
 	delete(noDelivery, "delivery")
 	st, b = post("member", noDelivery)
-	expectFields(t, st, b, "delivery")
+	webtest.ExpectFields(t, st, b, "delivery")
 	// 657 has not joined the kit's scheme.
 	notJoined := w.kitOrder("HER-1")
 	notJoined["member_id"] = w.member2
 	st, b = post("member2", notJoined)
-	expectFields(t, st, b, "kit_id")
+	webtest.ExpectFields(t, st, b, "kit_id")
 	// Joined only from next year: not on the requested date.
 	w.create("POST", fmt.Sprintf("/api/v1/schemes/%d/participants", w.scheme), "admin",
 		map[string]any{"member_id": w.member2, "joined_on": fmt.Sprintf("%d-01-01", time.Now().Year()+1)})
 	st, b = post("member2", notJoined)
-	expectFields(t, st, b, "kit_id")
+	webtest.ExpectFields(t, st, b, "kit_id")
 	// A member orders only for itself.
 	if st, b := post("member2", w.kitOrder("AAR-9")); st != 403 {
 		t.Fatalf("member2 orders for 751: %d %s", st, b)
@@ -267,22 +268,22 @@ func TestOrdersAPIValidation(t *testing.T) {
 	unknown := w.kitOrder("X-5")
 	unknown["priority"] = "high"
 	st, b = post("member", unknown)
-	expectFields(t, st, b, "priority")
+	webtest.ExpectFields(t, st, b, "priority")
 	// A requested day before today, as the order form refuses it.
 	past := w.kitOrder("X-7")
 	past["requested_on"] = civil.Today().AddDays(-1).String()
 	st, b = post("member", past)
-	expectFields(t, st, b, "requested_on")
+	webtest.ExpectFields(t, st, b, "requested_on")
 	lines := w.kitOrder("X-6")
 	delete(lines, "kit_id")
 	lines["lines"] = []map[string]any{{"product_id": 999999, "quantity": 1}, {"product_id": w.oxi, "quantity": 0}}
 	st, b = post("member", lines)
-	expectFields(t, st, b, "lines[0].product_id", "lines[1].quantity")
-	if st, b := w.ts.do("POST", "/api/v1/orders", "member", `{"member_id": `); st != 400 {
+	webtest.ExpectFields(t, st, b, "lines[0].product_id", "lines[1].quantity")
+	if st, b := w.ts.Do("POST", "/api/v1/orders", "member", `{"member_id": `); st != 400 {
 		t.Fatalf("malformed JSON: %d %s", st, b)
 	}
 	var n int64
-	db.Conn(w.ts.ctx).Table("orders").Count(&n)
+	db.Conn(w.ts.Ctx).Table("orders").Count(&n)
 	if n != 0 {
 		t.Fatalf("%d orders stored from bad requests", n)
 	}
@@ -295,11 +296,11 @@ func TestOrdersAPIIdempotencyKey(t *testing.T) {
 		raw, _ := json.Marshal(body)
 		req := httptest.NewRequest("POST", "/api/v1/orders", strings.NewReader(string(raw)))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+w.ts.tokens["member"])
+		req.Header.Set("Authorization", "Bearer "+w.ts.Tokens["member"])
 		req.Header.Set("Idempotency-Key", key)
-		st, b := w.ts.send(req)
+		st, b := w.ts.Send(req)
 		var m map[string]any
-		decodeInto(t, b, &m)
+		webtest.DecodeInto(t, b, &m)
 		return st, m
 	}
 	in := w.kitOrder("IDEM-1")
@@ -322,7 +323,7 @@ func TestOrdersAPIIdempotencyKey(t *testing.T) {
 		t.Fatalf("new key: %d %v", st, d)
 	}
 	var n int64
-	db.Conn(w.ts.ctx).Table("orders").Count(&n)
+	db.Conn(w.ts.Ctx).Table("orders").Count(&n)
 	if n != 2 {
 		t.Fatalf("%d orders, want 2", n)
 	}
@@ -332,7 +333,7 @@ func TestOrdersAPICancel(t *testing.T) {
 	w := newAPIOrdWorld(t)
 	o := w.place("C-1")
 	path := fmt.Sprintf("/api/v1/orders/%d/cancel", idOf(t, o))
-	if st, _ := w.ts.do("POST", path, "support", nil); st != 403 {
+	if st, _ := w.ts.Do("POST", path, "support", nil); st != 403 {
 		t.Fatalf("support cancels: %d", st)
 	}
 	c := w.expect(200, "POST", path, "member", nil)
@@ -364,7 +365,7 @@ func TestOrdersAPIShipAndCarrierEvents(t *testing.T) {
 	w := newAPIOrdWorld(t)
 	o := w.place("S-1")
 	id := idOf(t, o)
-	if st, _ := w.ts.do("POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "member", nil); st != 403 {
+	if st, _ := w.ts.Do("POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "member", nil); st != 403 {
 		t.Fatalf("member ships: %d", st)
 	}
 	a := w.expect(202, "POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "logistics", nil)
@@ -382,7 +383,7 @@ func TestOrdersAPIShipAndCarrierEvents(t *testing.T) {
 		t.Fatalf("pending shipment = %v", sh)
 	}
 	var outbox int64
-	db.Conn(w.ts.ctx).Table("outbox").Where("type = ? AND payload LIKE ?", orders.TypeBookShipment, fmt.Sprintf("%%:%d}", sid)).Count(&outbox)
+	db.Conn(w.ts.Ctx).Table("outbox").Where("type = ? AND payload LIKE ?", orders.TypeBookShipment, fmt.Sprintf("%%:%d}", sid)).Count(&outbox)
 	if outbox != 1 {
 		t.Fatalf("%d booking tasks in the outbox, want 1", outbox)
 	}
@@ -408,8 +409,8 @@ func TestOrdersAPIShipAndCarrierEvents(t *testing.T) {
 		"missing":      "",
 		"wrong secret": orders.Sign("not-the-secret", []byte(delivered)),
 		"malformed":    "sha256=not-hex",
-		"no prefix":    strings.TrimPrefix(orders.Sign(testCarrierSecret, []byte(delivered)), "sha256="),
-		"other body":   orders.Sign(testCarrierSecret, []byte(delivered+" ")),
+		"no prefix":    strings.TrimPrefix(orders.Sign(webtest.CarrierSecret, []byte(delivered)), "sha256="),
+		"other body":   orders.Sign(webtest.CarrierSecret, []byte(delivered+" ")),
 	} {
 		st, b := w.carrierEvent(delivered, sig)
 		if st != 401 {
@@ -456,7 +457,7 @@ func TestOrdersAPIDeliverByHand(t *testing.T) {
 	id := idOf(t, o)
 	w.expect(409, "POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "logistics", nil)
 	w.ship(id)
-	if st, _ := w.ts.do("POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "admin", nil); st != 403 {
+	if st, _ := w.ts.Do("POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "admin", nil); st != 403 {
 		t.Fatalf("admin delivers: %d", st)
 	}
 	got := w.expect(200, "POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "logistics", nil)
@@ -485,7 +486,7 @@ func TestOrdersAPIMemberIsolation(t *testing.T) {
 		{"GET", fmt.Sprintf("/api/v1/shipments/%d", int64(r["shipment_id"].(float64)))},
 		{"GET", fmt.Sprintf("/api/v1/returns/%d", rid)},
 	} {
-		st, b := w.ts.do(c.method, c.path, "member2", nil)
+		st, b := w.ts.Do(c.method, c.path, "member2", nil)
 		if st != 404 {
 			t.Errorf("member2 %s %s: %d, want 404: %s", c.method, c.path, st, b)
 		}
@@ -498,7 +499,7 @@ func TestOrdersAPIMemberIsolation(t *testing.T) {
 		fmt.Sprintf("/api/v1/orders/%d/deliver", id),
 		fmt.Sprintf("/api/v1/returns/%d/receive", rid),
 	} {
-		if st, _ := w.ts.do("POST", path, "member2", map[string]any{}); st != 403 {
+		if st, _ := w.ts.Do("POST", path, "member2", map[string]any{}); st != 403 {
 			t.Errorf("member2 POST %s: %d, want 403", path, st)
 		}
 	}
@@ -514,13 +515,13 @@ func TestOrdersAPIMemberIsolation(t *testing.T) {
 		t.Fatalf("member2's cancel went through: %v", got)
 	}
 	// A return for another member, or of its devices.
-	if st, _ := w.ts.do("POST", "/api/v1/returns", "member2", map[string]any{"member_id": w.member, "device_ids": deviceIDsOf(t, o),
+	if st, _ := w.ts.Do("POST", "/api/v1/returns", "member2", map[string]any{"member_id": w.member, "device_ids": deviceIDsOf(t, o),
 		"reason": "moved", "pickup": w.delivery()}); st != 403 {
 		t.Fatalf("member2 requests a return for 751: %d", st)
 	}
-	st, b := w.ts.do("POST", "/api/v1/returns", "member2", map[string]any{"member_id": w.member2, "device_ids": deviceIDsOf(t, o)[:1],
+	st, b := w.ts.Do("POST", "/api/v1/returns", "member2", map[string]any{"member_id": w.member2, "device_ids": deviceIDsOf(t, o)[:1],
 		"reason": "moved", "pickup": w.delivery()})
-	expectFields(t, st, b, "device_ids[0]")
+	webtest.ExpectFields(t, st, b, "device_ids[0]")
 }
 
 func TestOrdersAPIReturns(t *testing.T) {
@@ -529,14 +530,14 @@ func TestOrdersAPIReturns(t *testing.T) {
 	id := idOf(t, o)
 	devs := deviceIDsOf(t, o)
 	// Not deployed yet: nothing to pick up.
-	st, b := w.ts.do("POST", "/api/v1/returns", "member", map[string]any{"member_id": w.member, "device_ids": devs,
+	st, b := w.ts.Do("POST", "/api/v1/returns", "member", map[string]any{"member_id": w.member, "device_ids": devs,
 		"reason": "not_needed", "pickup": w.delivery()})
-	expectFields(t, st, b, "device_ids[0]", "device_ids[1]")
+	webtest.ExpectFields(t, st, b, "device_ids[0]", "device_ids[1]")
 	w.ship(id)
 	w.expect(200, "POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "logistics", nil)
-	st, b = w.ts.do("POST", "/api/v1/returns", "member", map[string]any{"member_id": w.member, "device_ids": devs,
+	st, b = w.ts.Do("POST", "/api/v1/returns", "member", map[string]any{"member_id": w.member, "device_ids": devs,
 		"reason": "bored", "pickup": map[string]any{"name": "x", "street": "y", "postcode": "0000", "city": "z"}})
-	expectFields(t, st, b, "reason", "pickup.postcode")
+	webtest.ExpectFields(t, st, b, "reason", "pickup.postcode")
 
 	r := w.expect(201, "POST", "/api/v1/returns", "member", map[string]any{"member_id": w.member, "device_ids": devs,
 		"reason": "not_needed", "pickup": w.delivery()})
@@ -567,11 +568,11 @@ func TestOrdersAPIReturns(t *testing.T) {
 	}
 
 	recv := fmt.Sprintf("/api/v1/returns/%d/receive", rid)
-	if st, _ := w.ts.do("POST", recv, "member", map[string]any{"location_id": w.loc, "serials": serials}); st != 403 {
+	if st, _ := w.ts.Do("POST", recv, "member", map[string]any{"location_id": w.loc, "serials": serials}); st != 403 {
 		t.Fatalf("member receives: %d", st)
 	}
-	st, b = w.ts.do("POST", recv, "logistics", map[string]any{"location_id": 0, "serials": serials})
-	expectFields(t, st, b, "location_id")
+	st, b = w.ts.Do("POST", recv, "logistics", map[string]any{"location_id": 0, "serials": serials})
+	webtest.ExpectFields(t, st, b, "location_id")
 	a := w.expect(200, "POST", recv, "logistics", map[string]any{"location_id": w.loc, "serials": []string{serials[0], "STRAY-1"}})
 	if a["status"] != "partially_received" || fmt.Sprint(a["received"]) != fmt.Sprint([]any{serials[0]}) ||
 		fmt.Sprint(a["missing"]) != fmt.Sprint([]any{serials[1]}) || fmt.Sprint(a["unexpected"]) != "[STRAY-1]" {
@@ -582,7 +583,7 @@ func TestOrdersAPIReturns(t *testing.T) {
 		t.Fatalf("received device = %v", dev)
 	}
 	// It left the member's view with its holder.
-	if st, _ := w.ts.do("GET", fmt.Sprintf("/api/v1/devices/%d", devs[0]), "member", nil); st != 404 {
+	if st, _ := w.ts.Do("GET", fmt.Sprintf("/api/v1/devices/%d", devs[0]), "member", nil); st != 404 {
 		t.Fatalf("member still sees the received device: %d", st)
 	}
 	a = w.expect(200, "POST", recv, "logistics", map[string]any{"location_id": w.loc, "serials": []string{serials[1]}})
@@ -594,7 +595,7 @@ func TestOrdersAPIReturns(t *testing.T) {
 	}
 	// The return is in the audit trail with its devices' moves.
 	var moves []string
-	db.Conn(w.ts.ctx).Table("device_events").Where("device_id = ?", devs[1]).Order("id").Pluck("to_state", &moves)
+	db.Conn(w.ts.Ctx).Table("device_events").Where("device_id = ?", devs[1]).Order("id").Pluck("to_state", &moves)
 	if want := []string{"available", "reserved", "in_transit", "deployed", "returning", "cleaning"}; !slices.Equal(moves, want) {
 		t.Fatalf("device history %v, want %v", moves, want)
 	}

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/web/webtest"
 )
 
 // invBrowserData is what invBrowserSeed put in the database.
@@ -31,9 +32,9 @@ type invBrowserData struct {
 // invBrowserSeed fills a warehouse as a centre would have it: two locations, five
 // products, some fifty devices in several states, a recall, a kit and a large import
 // waiting in the queue.
-func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
+func invBrowserSeed(t *testing.T, ts *webtest.Server) *invBrowserData {
 	t.Helper()
-	ctx := ts.ctx
+	ctx := ts.Ctx
 	lctx := auth.WithPrincipal(ctx, auth.Principal{Name: "Lene Logistik", Role: auth.RoleLogistics})
 	must := func(err error) {
 		t.Helper()
@@ -43,12 +44,12 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 	}
 	d := &invBrowserData{devices: map[string]int64{}}
 	var err error
-	d.aar, err = ts.s.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "AAR", Name: "Centrallager Aarhus"})
+	d.aar, err = ts.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "AAR", Name: "Centrallager Aarhus"})
 	must(err)
-	d.hor, err = ts.s.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "HOR", Name: "Lager Horsens"})
+	d.hor, err = ts.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "HOR", Name: "Lager Horsens"})
 	must(err)
 	product := func(sku, name, tracking string, reorder int64) *inventory.Product {
-		p, err := ts.s.Inventory.CreateProduct(ctx, inventory.NewProduct{SKU: sku, Name: name, Category: "telemedicin", Tracking: tracking, ReorderLevel: reorder})
+		p, err := ts.Inventory.CreateProduct(ctx, inventory.NewProduct{SKU: sku, Name: name, Category: "telemedicin", Tracking: tracking, ReorderLevel: reorder})
 		must(err)
 		return p
 	}
@@ -62,7 +63,7 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 		for i := range serials {
 			serials[i] = fmt.Sprintf("%s-%05d", prefix, i+1)
 		}
-		r, err := ts.s.Inventory.CreateReceipt(lctx, inventory.NewReceipt{LocationID: loc, Reference: "FS-2025-0412",
+		r, err := ts.Inventory.CreateReceipt(lctx, inventory.NewReceipt{LocationID: loc, Reference: "FS-2025-0412",
 			Lines: []inventory.NewReceiptLine{{ProductID: p.ID, Serials: serials, UnitCostOre: 249500}}})
 		must(err)
 		for i, id := range r.Lines[0].DeviceIDs {
@@ -76,19 +77,19 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 	receive(d.aar.ID, d.bpm, "UA651", 3)
 	receive(d.aar.ID, scale, "BTW", 6)
 	q := int64(60)
-	_, err = ts.s.Inventory.CreateReceipt(lctx, inventory.NewReceipt{LocationID: d.aar.ID, Reference: "FS-2025-0413",
+	_, err = ts.Inventory.CreateReceipt(lctx, inventory.NewReceipt{LocationID: d.aar.ID, Reference: "FS-2025-0413",
 		Lines: []inventory.NewReceiptLine{{ProductID: strips.ID, Quantity: &q, UnitCostOre: 8900}}})
 	must(err)
 
 	move := func(serial string, states []inventory.State, c inventory.Change) {
 		for _, st := range states {
-			_, err := ts.s.Inventory.Move(lctx, []int64{d.devices[serial]}, st, c)
+			_, err := ts.Inventory.Move(lctx, []int64{d.devices[serial]}, st, c)
 			must(err)
 			c = inventory.Change{Reason: c.Reason}
 		}
 	}
 	deploy := func(serial, member, citizen string) {
-		m := ts.members[member]
+		m := ts.Members[member]
 		move(serial, []inventory.State{inventory.Reserved}, inventory.Change{Reason: "reserved for order O-2025-00" + serial[len(serial)-2:], MemberID: &m.ID, CitizenRef: &citizen})
 		move(serial, []inventory.State{inventory.InTransit}, inventory.Change{Reason: "shipped with 00370726201234567890"})
 		move(serial, []inventory.State{inventory.Deployed}, inventory.Change{Reason: "delivered"})
@@ -101,17 +102,17 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 	deploy(tabs[3], "751", "KOL-4800")
 	move(tabs[3], []inventory.State{inventory.Returning}, inventory.Change{Reason: "pickup requested: borgeren er flyttet"})
 	move(tabs[3], []inventory.State{inventory.Cleaning}, inventory.Change{Reason: "received from pickup", ClearHolder: true, LocationID: &d.aar.ID})
-	_, err = ts.s.Inventory.Transition(lctx, d.devices[tabs[4]], inventory.TransitionRequest{To: inventory.Repair, Reason: "Skærmen blinker ved opstart"})
+	_, err = ts.Inventory.Transition(lctx, d.devices[tabs[4]], inventory.TransitionRequest{To: inventory.Repair, Reason: "Skærmen blinker ved opstart"})
 	must(err)
 	d.deployedTablet, d.availableTablet = tabs[0], tabs[6]
 
-	d.recall, err = ts.s.Inventory.CreateRecall(lctx, inventory.NewRecall{ProductID: d.oxi.ID, VendorRef: "Nonin FSN-2025-03",
+	d.recall, err = ts.Inventory.CreateRecall(lctx, inventory.NewRecall{ProductID: d.oxi.ID, VendorRef: "Nonin FSN-2025-03",
 		Reason: "Batteriet kan blive varmt under opladning", SerialFrom: "NON3230-00001", SerialTo: "NON3230-00004"})
 	must(err)
 
-	d.scheme, err = ts.s.Contracts.CreateScheme(ctx, contracts.NewScheme{Code: "KOL-TELE", Name: "KOL telemonitorering"})
+	d.scheme, err = ts.Contracts.CreateScheme(ctx, contracts.NewScheme{Code: "KOL-TELE", Name: "KOL telemonitorering"})
 	must(err)
-	_, err = ts.s.Inventory.CreateKit(lctx, inventory.NewKit{Code: "KOL-BASIS", Name: "KOL basiskit", SchemeID: d.scheme.ID,
+	_, err = ts.Inventory.CreateKit(lctx, inventory.NewKit{Code: "KOL-BASIS", Name: "KOL basiskit", SchemeID: d.scheme.ID,
 		Components: []inventory.NewKitComponent{{ProductID: d.tablet.ID, Quantity: 1}, {ProductID: d.oxi.ID, Quantity: 1}, {ProductID: d.bpm.ID, Quantity: 1}}})
 	must(err)
 
@@ -120,7 +121,7 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 	for i := range inventory.ImportSyncRows + 500 {
 		fmt.Fprintf(&big, "BTW;BTW-BULK-%06d\n", i)
 	}
-	d.queuedImport, err = ts.s.Inventory.StartImport(lctx, d.aar.ID, "stor-levering-vaegte.csv", []byte(strings.ReplaceAll(big.String(), "BTW;", "SCL-1;")))
+	d.queuedImport, err = ts.Inventory.StartImport(lctx, d.aar.ID, "stor-levering-vaegte.csv", []byte(strings.ReplaceAll(big.String(), "BTW;", "SCL-1;")))
 	must(err)
 	if d.queuedImport.Status != inventory.ImportQueued {
 		t.Fatalf("the large import is %s, want queued", d.queuedImport.Status)
@@ -129,109 +130,107 @@ func invBrowserSeed(t *testing.T, ts *testServer) *invBrowserData {
 }
 
 func TestBrowserInventoryPages(t *testing.T) {
-	b := startBrowser(t)
-	d := invBrowserSeed(t, b.ts)
+	b := webtest.StartBrowser(t)
+	d := invBrowserSeed(t, b.TS)
 
-	b.expectPage(b.open("/login"), 200, "/login")
-	b.expectPage(b.login("logistics@example.dk", testPassword), 200, "/")
+	b.ExpectPage(b.Open("/login"), 200, "/login")
+	b.ExpectPage(b.Login("logistics@example.dk", webtest.Password), 200, "/")
 	for _, h := range []string{"/devices", "/stock", "/receipts/new", "/kits", "/stocktakes", "/recalls"} {
-		if n := b.count(fmt.Sprintf(`nav.side a[href="%s"]`, h)); n != 1 {
+		if n := b.Count(fmt.Sprintf(`nav.side a[href="%s"]`, h)); n != 1 {
 			t.Errorf("the navigation has %d links to %s", n, h)
 		}
 	}
 
 	// The device list, the scanner box focused.
-	b.expectPage(b.click(`nav.side a[href="/devices"]`), 200, "/devices")
-	b.expectText("h1", "Enheder")
-	if got := b.focused(); got != "serial" {
-		t.Errorf("the focus is on #%s; want the scanner box #serial", got)
-	}
-	if n := b.count("table.list tbody tr"); n != 34 {
+	b.ExpectPage(b.Click(`nav.side a[href="/devices"]`), 200, "/devices")
+	b.ExpectText("h1", "Enheder")
+	b.ExpectFocus("serial", "the scanner box")
+	if n := b.Count("table.list tbody tr"); n != 34 {
 		t.Errorf("the list shows %d devices; want all 34", n)
 	}
-	b.shot("inv-devices")
+	b.Shot("inv-devices")
 
 	// A scan (the scanner types the serial and Enter) opens the device.
-	st := b.follow("scan a serial", chromedp.SendKeys(chromedp.ID("serial"), d.deployedTablet+kb.Enter))
-	b.expectPage(st, 200, fmt.Sprintf("/devices/%d", d.devices[d.deployedTablet]))
-	b.expectText("h1", d.deployedTablet)
-	b.expectText("dl.facts", "KOL-4711")
-	b.expectText("dl.facts", "Kommune 751")
-	if n := b.count("ol.inv-history > li"); n != 4 {
+	st := b.Follow("scan a serial", chromedp.SendKeys(chromedp.ID("serial"), d.deployedTablet+kb.Enter))
+	b.ExpectPage(st, 200, fmt.Sprintf("/devices/%d", d.devices[d.deployedTablet]))
+	b.ExpectText("h1", d.deployedTablet)
+	b.ExpectText("dl.facts", "KOL-4711")
+	b.ExpectText("dl.facts", "Kommune 751")
+	if n := b.Count("ol.inv-history > li"); n != 4 {
 		t.Errorf("the timeline has %d events; want 4 (received, reserved, shipped, delivered)", n)
 	}
-	if n := b.count(`form[action$="/transfer"]`); n != 1 {
+	if n := b.Count(`form[action$="/transfer"]`); n != 1 {
 		t.Error("a deployed device offers no transfer")
 	}
-	b.shot("inv-device-deployed")
+	b.Shot("inv-device-deployed")
 
 	// A manual move of a device on the shelf.
-	b.expectPage(b.open(fmt.Sprintf("/devices/%d", d.devices[d.availableTablet])), 200, fmt.Sprintf("/devices/%d", d.devices[d.availableTablet]))
-	b.do("fill in the move", chromedp.SetValue(chromedp.ID("to"), "repair"), chromedp.SendKeys(chromedp.ID("reason"), "Revnet skærm fundet ved pluk"))
-	b.click(`form[action$="/transition"] button[type="submit"]`)
-	b.expectText(`.flash[role="status"]`, "Status er skiftet.")
-	b.expectText("ol.inv-history > li:first-child", "Revnet skærm fundet ved pluk")
-	b.expectText(".page-head", "Reparation")
-	b.shot("inv-device-moved")
+	b.ExpectPage(b.Open(fmt.Sprintf("/devices/%d", d.devices[d.availableTablet])), 200, fmt.Sprintf("/devices/%d", d.devices[d.availableTablet]))
+	b.Do("fill in the move", chromedp.SetValue(chromedp.ID("to"), "repair"), chromedp.SendKeys(chromedp.ID("reason"), "Revnet skærm fundet ved pluk"))
+	b.Click(`form[action$="/transition"] button[type="submit"]`)
+	b.ExpectText(`.flash[role="status"]`, "Status er skiftet.")
+	b.ExpectText("ol.inv-history > li:first-child", "Revnet skærm fundet ved pluk")
+	b.ExpectText(".page-head", "Reparation")
+	b.Shot("inv-device-moved")
 
 	// Stock, with products under the reorder level flagged.
-	b.expectPage(b.click(`nav.side a[href="/stock"]`), 200, "/stock")
-	if n := b.count("table.stock tr.below"); n < 1 {
+	b.ExpectPage(b.Click(`nav.side a[href="/stock"]`), 200, "/stock")
+	if n := b.Count("table.stock tr.below"); n < 1 {
 		t.Error("no product is flagged below its reorder level")
 	}
-	b.shot("inv-stock")
+	b.Shot("inv-stock")
 
 	// Receiving: a duplicate is refused with its row named, the box keeps the scans.
-	b.expectPage(b.click(`nav.side a[href="/receipts/new"]`), 200, "/receipts/new")
-	b.do("fill in the receipt",
+	b.ExpectPage(b.Click(`nav.side a[href="/receipts/new"]`), 200, "/receipts/new")
+	b.Do("fill in the receipt",
 		chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(d.aar.ID)),
 		chromedp.SetValue(chromedp.ID("product_id"), fmt.Sprint(d.tablet.ID)),
 		chromedp.SendKeys(chromedp.ID("reference"), "FS-2025-0501"),
 		chromedp.SendKeys(chromedp.ID("unit_cost"), "2.495,00"),
 		chromedp.SendKeys(chromedp.ID("serials"), "TAB25-00101"+kb.Enter+"TAB25-00102"+kb.Enter+"TAB25-00003"+kb.Enter+"TAB25-00104"+kb.Enter+"TAB25-00104"+kb.Enter),
 	)
-	b.expectText("#serial-count", "5 serienumre")
-	b.shot("inv-receipt-form")
-	b.expectPage(b.click(`form.receipt-form button[type="submit"]`), 422, "/receipts/new")
-	b.expectText(`.alert[role="alert"]`, "Linje 5")
-	b.expectText(`.alert[role="alert"]`, "også linje 4")
-	if got := b.value("#serials"); !strings.Contains(got, "TAB25-00104\nTAB25-00104") {
+	b.ExpectText("#serial-count", "5 serienumre")
+	b.Shot("inv-receipt-form")
+	b.ExpectPage(b.Click(`form.receipt-form button[type="submit"]`), 422, "/receipts/new")
+	b.ExpectText(`.alert[role="alert"]`, "Linje 5")
+	b.ExpectText(`.alert[role="alert"]`, "også linje 4")
+	if got := b.Value("#serials"); !strings.Contains(got, "TAB25-00104\nTAB25-00104") {
 		t.Errorf("the serials box after the refusal holds %q", got)
 	}
-	b.shot("inv-receipt-error")
-	b.do("drop the repeated row", chromedp.SetValue(chromedp.ID("serials"), "TAB25-00101\nTAB25-00102\nTAB25-00003\nTAB25-00104\n"))
-	b.expectPage(b.click(`form.receipt-form button[type="submit"]`), 422, "/receipts/new")
-	b.expectText(`.alert[role="alert"]`, "Linje 3: serienummeret TAB25-00003 findes allerede")
-	b.do("drop the existing serial", chromedp.SetValue(chromedp.ID("serials"), "TAB25-00101\nTAB25-00102\nTAB25-00104\n"))
-	b.expectPage(b.click(`form.receipt-form button[type="submit"]`), 201, "/receipts/new")
-	b.expectText(".flash", "3 enheder oprettet")
-	b.shot("inv-receipt-done")
+	b.Shot("inv-receipt-error")
+	b.Do("drop the repeated row", chromedp.SetValue(chromedp.ID("serials"), "TAB25-00101\nTAB25-00102\nTAB25-00003\nTAB25-00104\n"))
+	b.ExpectPage(b.Click(`form.receipt-form button[type="submit"]`), 422, "/receipts/new")
+	b.ExpectText(`.alert[role="alert"]`, "Linje 3: serienummeret TAB25-00003 findes allerede")
+	b.Do("drop the existing serial", chromedp.SetValue(chromedp.ID("serials"), "TAB25-00101\nTAB25-00102\nTAB25-00104\n"))
+	b.ExpectPage(b.Click(`form.receipt-form button[type="submit"]`), 201, "/receipts/new")
+	b.ExpectText(".flash", "3 enheder oprettet")
+	b.Shot("inv-receipt-done")
 
 	// Import from a file: a bad file lists its rows.
 	bad := filepath.Join(t.TempDir(), "levering-uge-18.csv")
 	if err := os.WriteFile(bad, []byte("sku;serial\nTAB-10;TAB25-00201\nTAB-10;TAB25-00003\nTAB-11;TAB25-00203\nTAB-10;TAB25 00204\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.expectPage(b.open("/imports/new"), 200, "/imports/new")
-	b.do("choose the file", chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(d.aar.ID)), chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}))
-	b.shot("inv-import-form")
-	b.click(`form[action="/imports/new"] button[type="submit"]`)
-	if p := b.path(); !regexp.MustCompile(`^/imports/[0-9]+$`).MatchString(p) {
+	b.ExpectPage(b.Open("/imports/new"), 200, "/imports/new")
+	b.Do("choose the file", chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(d.aar.ID)), chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}))
+	b.Shot("inv-import-form")
+	b.Click(`form[action="/imports/new"] button[type="submit"]`)
+	if p := b.Path(); !regexp.MustCompile(`^/imports/[0-9]+$`).MatchString(p) {
 		t.Fatalf("after the upload the tab is at %s", p)
 	}
-	b.expectText(".page-head", "Afvist")
-	b.expectText("table.list", "Række 3 (serienummer)")
-	b.shot("inv-import-failed")
-	b.expectPage(b.open(fmt.Sprintf("/imports/%d", d.queuedImport.ID)), 200, fmt.Sprintf("/imports/%d", d.queuedImport.ID))
-	b.expectText(".progress-panel", "0 af 10.500 rækker")
-	b.shot("inv-import-queued")
+	b.ExpectText(".page-head", "Afvist")
+	b.ExpectText("table.list", "Række 3 (serienummer)")
+	b.Shot("inv-import-failed")
+	b.ExpectPage(b.Open(fmt.Sprintf("/imports/%d", d.queuedImport.ID)), 200, fmt.Sprintf("/imports/%d", d.queuedImport.ID))
+	b.ExpectText(".progress-panel", "0 af 10.500 rækker")
+	b.Shot("inv-import-queued")
 
 	// Kits.
-	b.expectPage(b.open("/kits"), 200, "/kits")
-	b.expectText("table.list", "KOL basiskit")
-	b.shot("inv-kits")
-	b.expectPage(b.click(`a[href="/kits/new"]`), 200, "/kits/new")
-	b.do("fill in a kit with a repeated product",
+	b.ExpectPage(b.Open("/kits"), 200, "/kits")
+	b.ExpectText("table.list", "KOL basiskit")
+	b.Shot("inv-kits")
+	b.ExpectPage(b.Click(`a[href="/kits/new"]`), 200, "/kits/new")
+	b.Do("fill in a kit with a repeated product",
 		chromedp.SendKeys(chromedp.ID("code"), "KOL-UDVIDET"),
 		chromedp.SendKeys(chromedp.ID("name"), "KOL udvidet kit"),
 		chromedp.SetValue(chromedp.ID("scheme_id"), fmt.Sprint(d.scheme.ID)),
@@ -239,51 +238,49 @@ func TestBrowserInventoryPages(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("product_1"), fmt.Sprint(d.oxi.ID)),
 		chromedp.SetValue(chromedp.ID("product_2"), fmt.Sprint(d.tablet.ID)),
 	)
-	b.expectPage(b.click(`form.kit-form button[type="submit"]`), 422, "/kits/new")
-	b.expectText(`.alert[role="alert"]`, "Række 3, Produkt")
-	b.shot("inv-kit-form-error")
+	b.ExpectPage(b.Click(`form.kit-form button[type="submit"]`), 422, "/kits/new")
+	b.ExpectText(`.alert[role="alert"]`, "Række 3, Produkt")
+	b.Shot("inv-kit-form-error")
 
 	// Stocktaking at Horsens: one device not found, one from Aarhus found there.
-	b.expectPage(b.open("/stocktakes"), 200, "/stocktakes")
-	b.shot("inv-stocktakes")
-	b.do("choose Horsens", chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(d.hor.ID)))
-	b.click(`form[action="/stocktakes"] button[type="submit"]`)
-	if p := b.path(); !regexp.MustCompile(`^/stocktakes/[0-9]+$`).MatchString(p) {
+	b.ExpectPage(b.Open("/stocktakes"), 200, "/stocktakes")
+	b.Shot("inv-stocktakes")
+	b.Do("choose Horsens", chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(d.hor.ID)))
+	b.Click(`form[action="/stocktakes"] button[type="submit"]`)
+	if p := b.Path(); !regexp.MustCompile(`^/stocktakes/[0-9]+$`).MatchString(p) {
 		t.Fatalf("after starting the stocktake the tab is at %s", p)
 	}
-	if got := b.focused(); got != "serials" {
-		t.Errorf("the focus is on #%s; want the scan box", got)
-	}
-	b.do("scan", chromedp.SendKeys(chromedp.ID("serials"), d.horSerials[0]+kb.Enter+d.horSerials[1]+kb.Enter+"NON3230-00007"+kb.Enter+"UKENDT-998"+kb.Enter))
-	b.click(`form[action$="/count"] button[type="submit"]`)
-	b.expectText(`.flash[role="status"]`, "Optællingen er registreret.")
-	b.expectText("#missing + table", d.horSerials[2])
-	b.shot("inv-stocktake")
+	b.ExpectFocus("serials", "the scan box")
+	b.Do("scan", chromedp.SendKeys(chromedp.ID("serials"), d.horSerials[0]+kb.Enter+d.horSerials[1]+kb.Enter+"NON3230-00007"+kb.Enter+"UKENDT-998"+kb.Enter))
+	b.Click(`form[action$="/count"] button[type="submit"]`)
+	b.ExpectText(`.flash[role="status"]`, "Optællingen er registreret.")
+	b.ExpectText("#missing + table", d.horSerials[2])
+	b.Shot("inv-stocktake")
 
 	// Recalls.
-	b.expectPage(b.click(`nav.side a[href="/recalls"]`), 200, "/recalls")
-	b.shot("inv-recalls")
-	b.expectPage(b.click(fmt.Sprintf(`a[href="/recalls/%d"]`, d.recall.ID)), 200, fmt.Sprintf("/recalls/%d", d.recall.ID))
-	b.expectText("table.list", "Kommune 751")
-	b.expectText("table.list", "KOL-4711")
-	b.shot("inv-recall")
+	b.ExpectPage(b.Click(`nav.side a[href="/recalls"]`), 200, "/recalls")
+	b.Shot("inv-recalls")
+	b.ExpectPage(b.Click(fmt.Sprintf(`a[href="/recalls/%d"]`, d.recall.ID)), 200, fmt.Sprintf("/recalls/%d", d.recall.ID))
+	b.ExpectText("table.list", "Kommune 751")
+	b.ExpectText("table.list", "KOL-4711")
+	b.Shot("inv-recall")
 
 	// English.
-	b.expectPage(b.open("/lang/en?next=/stock"), 200, "/stock")
-	b.expectText("h1", "Stock")
-	b.shot("inv-stock-en")
-	b.expectPage(b.open("/lang/da?next=/"), 200, "/")
+	b.ExpectPage(b.Open("/lang/en?next=/stock"), 200, "/stock")
+	b.ExpectText("h1", "Stock")
+	b.Shot("inv-stock-en")
+	b.ExpectPage(b.Open("/lang/da?next=/"), 200, "/")
 
 	// A municipality's nurse sees the devices at its own citizens.
-	b.expectPage(b.click(`.top form[action="/logout"] button`), 200, "/login")
-	b.expectPage(b.login("member@example.dk", testPassword), 200, "/")
-	b.expectPage(b.click(`nav.side a[href="/devices"]`), 200, "/devices")
-	b.expectText("h1", "Mine enheder")
-	if n := b.count("table.list tbody tr"); n != 3 {
+	b.ExpectPage(b.Click(`.top form[action="/logout"] button`), 200, "/login")
+	b.ExpectPage(b.Login("member@example.dk", webtest.Password), 200, "/")
+	b.ExpectPage(b.Click(`nav.side a[href="/devices"]`), 200, "/devices")
+	b.ExpectText("h1", "Mine enheder")
+	if n := b.Count("table.list tbody tr"); n != 3 {
 		t.Errorf("the member sees %d devices; want 3", n)
 	}
-	b.expectNoText("main", "HOR-0042")
-	b.shot("inv-devices-member")
-	b.expectPage(b.click("table.list tbody tr:first-child a"), 200, fmt.Sprintf("/devices/%d", d.devices[d.deployedTablet]))
-	b.shot("inv-device-member")
+	b.ExpectNoText("main", "HOR-0042")
+	b.Shot("inv-devices-member")
+	b.ExpectPage(b.Click("table.list tbody tr:first-child a"), 200, fmt.Sprintf("/devices/%d", d.devices[d.deployedTablet]))
+	b.Shot("inv-device-member")
 }

@@ -8,24 +8,25 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
 )
 
 var paramRE = regexp.MustCompile(`:([A-Za-z_]+)`)
 
 // openAPIPath turns "/members/:id" into "/api/v1/members/{id}".
-func openAPIPath(p string) string { return apiBase + paramRE.ReplaceAllString(p, "{$1}") }
+func openAPIPath(p string) string { return httpx.Base + paramRE.ReplaceAllString(p, "{$1}") }
 
 // openAPI builds the OpenAPI 3 document from the registered routes.
 func (s *Server) openAPI() map[string]any {
 	paths := map[string]any{}
-	for _, r := range s.routes {
+	for _, r := range s.api.Routes() {
 		item, _ := paths[openAPIPath(r.Path)].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
 			paths[openAPIPath(r.Path)] = item
 		}
-		item[strings.ToLower(r.Method)] = operation(r)
+		item[strings.ToLower(r.Method)] = operation(&r)
 	}
 	return map[string]any{
 		"openapi": "3.0.3",
@@ -35,12 +36,12 @@ func (s *Server) openAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas":         map[string]any{"Problem": schemaOf(reflect.TypeOf(problem{}), 0)},
+			"schemas":         map[string]any{"Problem": schemaOf(reflect.TypeOf(httpx.Problem{}), 0)},
 		},
 	}
 }
 
-func operation(r *route) map[string]any {
+func operation(r *httpx.Route) map[string]any {
 	status := r.Status
 	if status == 0 {
 		status = 200

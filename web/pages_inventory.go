@@ -15,166 +15,52 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/i18n"
+	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
 
-func (s *Server) mountInventoryPages(r fiber.Router) {
-	r.Get("/devices", s.requirePage(anyUser), s.invDevicesPage)
-	r.Get("/devices.xlsx", s.requirePage(anyUser), s.invDevicesExport)
-	r.Get("/devices/:id", s.requirePage(anyUser), s.invDevicePage)
-	r.Post("/devices/:id/transition", s.requirePage(logistics), s.invTransitionSubmit)
-	r.Post("/devices/:id/transfer", s.requirePage(logistics), s.invTransferSubmit)
+func (s *Server) mountInventoryPages(r ui.Router) {
+	r.Get("/devices", httpx.AnyUser, s.invDevicesPage)
+	r.Get("/devices.xlsx", httpx.AnyUser, s.invDevicesExport)
+	r.Get("/devices/:id", httpx.AnyUser, s.invDevicePage)
+	r.Post("/devices/:id/transition", httpx.Logistics, s.invTransitionSubmit)
+	r.Post("/devices/:id/transfer", httpx.Logistics, s.invTransferSubmit)
 
-	r.Get("/stock", s.requirePage(staff), s.invStockPage)
-	r.Get("/stock.xlsx", s.requirePage(staff), s.invStockExport)
+	r.Get("/stock", httpx.Staff, s.invStockPage)
+	r.Get("/stock.xlsx", httpx.Staff, s.invStockExport)
 
-	r.Get("/receipts/new", s.requirePage(logistics), s.invReceiptNewPage)
-	r.Post("/receipts/new", s.requirePage(logistics), s.invReceiptSubmit)
+	r.Get("/receipts/new", httpx.Logistics, s.invReceiptNewPage)
+	r.Post("/receipts/new", httpx.Logistics, s.invReceiptSubmit)
 
-	r.Get("/imports/new", s.requirePage(logistics), s.invImportNewPage)
-	r.Post("/imports/new", s.requirePage(logistics), s.invImportSubmit)
-	r.Get("/imports/:id", s.requirePage(staff), s.invImportPage)
-	r.Get("/imports/:id/errors.xlsx", s.requirePage(staff), s.invImportErrorsExport)
+	r.Get("/imports/new", httpx.Logistics, s.invImportNewPage)
+	r.Post("/imports/new", httpx.Logistics, s.invImportSubmit)
+	r.Get("/imports/:id", httpx.Staff, s.invImportPage)
+	r.Get("/imports/:id/errors.xlsx", httpx.Staff, s.invImportErrorsExport)
 
-	r.Get("/kits", s.requirePage(anyUser), s.invKitsPage)
-	r.Get("/kits/new", s.requirePage(adminsLogistics), s.invKitNewPage)
-	r.Post("/kits/new", s.requirePage(adminsLogistics), s.invKitCreateSubmit)
-	r.Get("/kits/:id/edit", s.requirePage(adminsLogistics), s.invKitEditPage)
-	r.Post("/kits/:id/edit", s.requirePage(adminsLogistics), s.invKitEditSubmit)
+	r.Get("/kits", httpx.AnyUser, s.invKitsPage)
+	r.Get("/kits/new", adminsLogistics, s.invKitNewPage)
+	r.Post("/kits/new", adminsLogistics, s.invKitCreateSubmit)
+	r.Get("/kits/:id/edit", adminsLogistics, s.invKitEditPage)
+	r.Post("/kits/:id/edit", adminsLogistics, s.invKitEditSubmit)
 
-	r.Get("/stocktakes", s.requirePage(staff), s.invStocktakesPage)
-	r.Post("/stocktakes", s.requirePage(logistics), s.invStocktakeStartSubmit)
-	r.Get("/stocktakes/:id", s.requirePage(staff), s.invStocktakePage)
-	r.Post("/stocktakes/:id/count", s.requirePage(logistics), s.invStocktakeCountSubmit)
-	r.Post("/stocktakes/:id/confirm", s.requirePage(logistics), s.invStocktakeConfirmSubmit)
+	r.Get("/stocktakes", httpx.Staff, s.invStocktakesPage)
+	r.Post("/stocktakes", httpx.Logistics, s.invStocktakeStartSubmit)
+	r.Get("/stocktakes/:id", httpx.Staff, s.invStocktakePage)
+	r.Post("/stocktakes/:id/count", httpx.Logistics, s.invStocktakeCountSubmit)
+	r.Post("/stocktakes/:id/confirm", httpx.Logistics, s.invStocktakeConfirmSubmit)
 
-	r.Get("/recalls", s.requirePage(staff), s.invRecallsPage)
-	r.Post("/recalls", s.requirePage(adminsLogistics), s.invRecallCreateSubmit)
-	r.Get("/recalls/:id", s.requirePage(staff), s.invRecallPage)
-	r.Get("/recalls/:id/devices.xlsx", s.requirePage(staff), s.invRecallExport)
-}
-
-// Template helpers of the inventory pages.
-func init() {
-	for name, fn := range map[string]any{
-		// invKroner shows an amount in øre as Danish kroner: 123450 → "1.234,50".
-		"invKroner": invKroner,
-		// invOpt is "selected" when the option's value v equals the chosen value.
-		"invSel": func(v any, chosen string) bool { return fmt.Sprint(v) == chosen },
-		"invStr": func(p *string) string {
-			if p == nil {
-				return ""
-			}
-			return *p
-		},
-		// invState is the state a *State points to, "" for none.
-		"invState": func(p *inventory.State) string {
-			if p == nil {
-				return ""
-			}
-			return string(*p)
-		},
-		// invInt shows a count with thousands separators: 10500 → "10.500".
-		"invInt": func(n int) string { return invThousands(int64(n)) },
-		// invDay shows the day of a time, in Copenhagen.
-		"invDay": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(civil.Copenhagen).Format("2006-01-02")
-		},
-		"invPct": func(done, total int) int {
-			if total <= 0 {
-				return 0
-			}
-			return min(100, done*100/total)
-		},
-	} {
-		if _, dup := funcs[name]; dup {
-			panic("template function defined twice: " + name)
-		}
-		funcs[name] = fn
-	}
-}
-
-func invThousands(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func invKroner(ore int64) string {
-	sign := ""
-	if ore < 0 {
-		sign, ore = "-", -ore
-	}
-	return fmt.Sprintf("%s%s,%02d", sign, invThousands(ore/100), ore%100)
-}
-
-var (
-	invKronerInt     = regexp.MustCompile(`^(\d{1,3}(\.\d{3})*|\d+)$`)
-	invKronerEnglish = regexp.MustCompile(`^\d+\.\d{1,2}$`)
-)
-
-// parseKroner reads an amount of Danish kroner as people type it — "1.234,50",
-// "1234,5", "99", "1 234,50 kr." or, with a decimal point, "12.50" — and returns it in
-// øre. ok is false for anything else: letters, a negative amount, more than two
-// decimals, misplaced thousands separators.
-func parseKroner(s string) (ore int64, ok bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(s, "."), "kr"))
-	s = strings.NewReplacer(" ", "", "\u00a0", "").Replace(s)
-	if s == "" {
-		return 0, false
-	}
-	intPart, frac := s, ""
-	switch {
-	case strings.Contains(s, ","):
-		i := strings.LastIndex(s, ",")
-		intPart, frac = s[:i], s[i+1:]
-		if intPart == "" {
-			intPart = "0"
-		}
-	case invKronerEnglish.MatchString(s):
-		i := strings.LastIndex(s, ".")
-		intPart, frac = s[:i], s[i+1:]
-	}
-	if !invKronerInt.MatchString(intPart) || len(frac) > 2 || strings.Trim(frac, "0123456789") != "" {
-		return 0, false
-	}
-	digits := strings.ReplaceAll(intPart, ".", "")
-	if len(digits) > 13 {
-		return 0, false
-	}
-	kr, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	o, _ := strconv.ParseInt(frac, 10, 64)
-	return kr*100 + o, true
+	r.Get("/recalls", httpx.Staff, s.invRecallsPage)
+	r.Post("/recalls", adminsLogistics, s.invRecallCreateSubmit)
+	r.Get("/recalls/:id", httpx.Staff, s.invRecallPage)
+	r.Get("/recalls/:id/devices.xlsx", httpx.Staff, s.invRecallExport)
 }
 
 // ---- shared pieces ----
@@ -185,7 +71,7 @@ type invOption struct {
 	Selected     bool
 }
 
-func invStateOptions(l Lang, chosen string) []invOption {
+func invStateOptions(l i18n.Lang, chosen string) []invOption {
 	out := make([]invOption, 0, len(inventory.States))
 	for _, st := range inventory.States {
 		out = append(out, invOption{Value: string(st), Label: l.T("inv.state." + string(st)), Selected: string(st) == chosen})
@@ -380,7 +266,7 @@ var invFieldRefRE = regexp.MustCompile(`^(?:lines|rows|components|serials)\[\d+\
 
 // invSay returns msg in the user's language when it is one the pages know, else msg.
 // label names a field referred to inside the message.
-func invSay(l Lang, msg string, label func(string) string) string {
+func invSay(l i18n.Lang, msg string, label func(string) string) string {
 	for _, m := range invMessages {
 		sub := m.re.FindStringSubmatch(msg)
 		if sub == nil {
@@ -409,7 +295,7 @@ func invLower(s string) string {
 // invLocalize returns err with its field names replaced by label's and its messages in
 // the user's language, for the layout's error box. Other errors pass unchanged, except
 // that a known message of a conflict is translated.
-func invLocalize(l Lang, err error, label func(string) string) error {
+func invLocalize(l i18n.Lang, err error, label func(string) string) error {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal {
 		return err
@@ -427,7 +313,7 @@ func invLocalize(l Lang, err error, label func(string) string) error {
 
 // invLabels returns a label function over fixed fields (a message key each); fields
 // not listed are shown through rest, when given, or as themselves.
-func invLabels(l Lang, keys map[string]string, rest func(string) (string, bool)) func(string) string {
+func invLabels(l i18n.Lang, keys map[string]string, rest func(string) (string, bool)) func(string) string {
 	return func(field string) string {
 		if k, ok := keys[field]; ok {
 			return l.T(k)
@@ -472,7 +358,7 @@ type invDevicesView struct {
 	MemberID             string
 	Lookups              *invLookups
 	IsStaff, IsLogistics bool
-	Next, Export         string
+	Pager                ui.Pager
 	Searched             bool // a serial was searched for
 	Filtered             bool
 }
@@ -487,7 +373,7 @@ func (lk *invLookups) rows(ds []inventory.Device) []invDeviceRow {
 
 func (s *Server) invDevicesPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	l := lang(c)
+	l := ui.Lang(c)
 	pr, _ := auth.From(ctx)
 	lk, err := s.invLoad(ctx)
 	if err != nil {
@@ -515,33 +401,31 @@ func (s *Server) invDevicesPage(c *fiber.Ctx) error {
 			return c.Redirect(fmt.Sprintf("/devices/%d", ds[0].ID), fiber.StatusSeeOther)
 		}
 		v.Searched, v.Items = true, lk.rows(ds)
-		return s.pages.render(c, "inv_devices", title, v)
+		return s.ui.Render(c, "inv_devices", title, v)
 	}
 	f, err := deviceFilter(c)
 	if err != nil {
-		return s.pages.renderStatus(c, 0, "inv_devices", title, v, invLocalize(l, err, invDeviceFilterLabels(l)))
+		return s.ui.RenderError(c, "inv_devices", title, v, invLocalize(l, err, invDeviceFilterLabels(l)))
 	}
 	ds, next, err := s.Inventory.ListDevices(ctx, f)
 	if err != nil {
-		return s.pages.renderStatus(c, 0, "inv_devices", title, v, invLocalize(l, err, invDeviceFilterLabels(l)))
+		return s.ui.RenderError(c, "inv_devices", title, v, invLocalize(l, err, invDeviceFilterLabels(l)))
 	}
 	v.Items = lk.rows(ds)
 	v.Filtered = f.State != "" || f.ProductID != 0 || f.LocationID != 0 || f.MemberID != 0
-	if next != 0 {
-		v.Next = "?" + queryWith(c, "cursor", encodeCursor(next))
-	}
-	v.Export = "/devices.xlsx?" + invQuery(c, "cursor", "limit", "serial")
-	return s.pages.render(c, "inv_devices", title, v)
+	v.Pager = ui.PagerFor(c, httpx.Page{After: f.After}, next)
+	v.Pager.Export = "/devices.xlsx?" + invQuery(c, "cursor", "limit", "serial")
+	return s.ui.Render(c, "inv_devices", title, v)
 }
 
-func invDeviceFilterLabels(l Lang) func(string) string {
+func invDeviceFilterLabels(l i18n.Lang) func(string) string {
 	return invLabels(l, map[string]string{"state": "inv.device.state", "product_id": "inv.device.product",
 		"location_id": "inv.device.location", "member_id": "inv.device.member"}, nil)
 }
 
 func (s *Server) invDevicesExport(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	l := lang(c)
+	l := ui.Lang(c)
 	f, err := deviceFilter(c)
 	if err != nil {
 		return err
@@ -559,7 +443,7 @@ func (s *Server) invDevicesExport(c *fiber.Ctx) error {
 		}
 		for _, d := range ds {
 			rows = append(rows, []any{d.Serial, d.SKU, lk.productName(d.ProductID), l.T("inv.state." + string(d.State)),
-				lk.locationCode(d.LocationID), lk.memberName(d.MemberID), invStr(d.CitizenRef), d.Recalled,
+				lk.locationCode(d.LocationID), lk.memberName(d.MemberID), ui.Deref(d.CitizenRef), d.Recalled,
 				d.ReceivedAt.In(civil.Copenhagen).Format("2006-01-02")})
 		}
 		if next == 0 {
@@ -569,14 +453,7 @@ func (s *Server) invDevicesExport(c *fiber.Ctx) error {
 	}
 	header := []string{l.T("inv.device.serial"), l.T("inv.device.sku"), l.T("inv.device.product"), l.T("inv.device.state"),
 		l.T("inv.device.location"), l.T("inv.device.member"), l.T("inv.device.citizen"), l.T("inv.device.recalled"), l.T("inv.device.received")}
-	return sendXLSX(c, "devices.xlsx", l.T("inv.devices.title"), header, rows)
-}
-
-func invStr(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
+	return httpx.SendXLSX(c, "devices.xlsx", l.T("inv.devices.title"), header, rows)
 }
 
 type invEventRow struct {
@@ -621,7 +498,7 @@ var invReasons = []struct {
 	{regexp.MustCompile(`^received from pickup$`), "inv.reason.picked_up"},
 }
 
-func invReason(l Lang, lk *invLookups, reason string) string {
+func invReason(l i18n.Lang, lk *invLookups, reason string) string {
 	for _, r := range invReasons {
 		sub := r.re.FindStringSubmatch(reason)
 		if sub == nil {
@@ -631,7 +508,7 @@ func invReason(l Lang, lk *invLookups, reason string) string {
 		for _, a := range sub[1:] {
 			args = append(args, a)
 		}
-		if strings.HasPrefix(r.key, "inv.reason.transfer") {
+		if r.key == "inv.reason.transfer_from" || r.key == "inv.reason.transfer_to" {
 			for i, a := range sub[1:] {
 				if id, err := strconv.ParseInt(a, 10, 64); err == nil {
 					args[i] = lk.memberName(&id)
@@ -646,7 +523,7 @@ func invReason(l Lang, lk *invLookups, reason string) string {
 // invDeviceView reads device id with its history; the forms keep mv and tr.
 func (s *Server) invDeviceView(c *fiber.Ctx, id int64, mv invMoveForm, tr invTransferForm) (invDeviceView, error) {
 	ctx := c.UserContext()
-	l := lang(c)
+	l := ui.Lang(c)
 	pr, _ := auth.From(ctx)
 	d, err := s.Inventory.GetDevice(ctx, id)
 	if err != nil {
@@ -688,7 +565,7 @@ func (s *Server) invDeviceView(c *fiber.Ctx, id int64, mv invMoveForm, tr invTra
 }
 
 func (s *Server) invDevicePage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -696,15 +573,15 @@ func (s *Server) invDevicePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.render(c, "inv_device", "inv.device.title", v)
+	return s.ui.Render(c, "inv_device", "inv.device.title", v)
 }
 
 func (s *Server) invTransitionSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	mv := invMoveForm{To: c.FormValue("to"), Reason: strings.TrimSpace(c.FormValue("reason"))}
 	before, err := s.Inventory.GetDevice(c.UserContext(), id)
 	if err != nil {
@@ -719,19 +596,19 @@ func (s *Server) invTransitionSubmit(c *fiber.Ctx) error {
 		if verr != nil {
 			return verr
 		}
-		return s.pages.renderStatus(c, 0, "inv_device", "inv.device.title", v,
+		return s.ui.RenderError(c, "inv_device", "inv.device.title", v,
 			invLocalize(l, err, invLabels(l, map[string]string{"to": "inv.transition.to", "reason": "inv.transition.reason"}, nil)))
 	}
-	flash(c, "inv.transition.done")
+	ui.Flash(c, "inv.transition.done")
 	return c.Redirect(fmt.Sprintf("/devices/%d", id), fiber.StatusSeeOther)
 }
 
 func (s *Server) invTransferSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	tr := invTransferForm{MemberID: c.FormValue("member_id"), CitizenRef: strings.TrimSpace(c.FormValue("citizen_ref"))}
 	mid, _ := strconv.ParseInt(tr.MemberID, 10, 64)
 	_, err = s.Inventory.Transfer(c.UserContext(), id, inventory.TransferRequest{MemberID: mid, CitizenRef: tr.CitizenRef})
@@ -740,10 +617,10 @@ func (s *Server) invTransferSubmit(c *fiber.Ctx) error {
 		if verr != nil {
 			return verr
 		}
-		return s.pages.renderStatus(c, 0, "inv_device", "inv.device.title", v,
+		return s.ui.RenderError(c, "inv_device", "inv.device.title", v,
 			invLocalize(l, err, invLabels(l, map[string]string{"member_id": "inv.transfer.member", "citizen_ref": "inv.transfer.citizen"}, nil)))
 	}
-	flash(c, "inv.transfer.done")
+	ui.Flash(c, "inv.transfer.done")
 	return c.Redirect(fmt.Sprintf("/devices/%d", id), fiber.StatusSeeOther)
 }
 
@@ -760,7 +637,7 @@ type invStockView struct {
 func (s *Server) invStockPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var fe apperr.Fields
-	loc := int64Query(c, "location_id", &fe)
+	loc := httpx.Int64Query(c, "location_id", &fe)
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -778,13 +655,13 @@ func (s *Server) invStockPage(c *fiber.Ctx) error {
 			v.Below++
 		}
 	}
-	return s.pages.render(c, "inv_stock", "inv.stock.title", v)
+	return s.ui.Render(c, "inv_stock", "inv.stock.title", v)
 }
 
 func (s *Server) invStockExport(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	var fe apperr.Fields
-	loc := int64Query(c, "location_id", &fe)
+	loc := httpx.Int64Query(c, "location_id", &fe)
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -798,28 +675,7 @@ func (s *Server) invStockExport(c *fiber.Ctx) error {
 	}
 	header := []string{l.T("inv.stock.sku"), l.T("inv.stock.name"), l.T("inv.stock.tracking"), l.T("inv.stock.on_hand"), l.T("inv.stock.reserved"),
 		l.T("inv.stock.available"), l.T("inv.stock.deployed"), l.T("inv.stock.reorder"), l.T("inv.stock.below")}
-	return sendXLSX(c, "stock.xlsx", l.T("inv.stock.title"), header, rows)
-}
-
-// reorderWarnings returns the products whose available stock, across all locations, is
-// under their reorder level, for the dashboard of centre staff; nil for anyone else
-// and when the stock cannot be read (the dashboard shows without the panel then).
-func (s *Server) reorderWarnings(c *fiber.Ctx) []inventory.StockLevel {
-	ctx := c.UserContext()
-	if p, ok := auth.From(ctx); !ok || !p.IsStaff() {
-		return nil
-	}
-	levels, err := s.Inventory.Stock(ctx, 0)
-	if err != nil {
-		return nil
-	}
-	var out []inventory.StockLevel
-	for _, x := range levels {
-		if x.BelowReorder {
-			out = append(out, x)
-		}
-	}
-	return out
+	return httpx.SendXLSX(c, "stock.xlsx", l.T("inv.stock.title"), header, rows)
 }
 
 // ---- receipts ----
@@ -851,7 +707,7 @@ func (s *Server) invReceiptRender(c *fiber.Ctx, f invReceiptForm, formErr error)
 	default:
 		f.Focus = "product_id"
 	}
-	return s.pages.renderStatus(c, 0, "inv_receipt_form", "inv.receipt.title", f, formErr)
+	return s.ui.RenderError(c, "inv_receipt_form", "inv.receipt.title", f, formErr)
 }
 
 func (s *Server) invReceiptNewPage(c *fiber.Ctx) error {
@@ -877,7 +733,7 @@ type invReceiptDevice struct {
 }
 
 func (s *Server) invReceiptSubmit(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	f := invReceiptForm{LocationID: c.FormValue("location_id"), Reference: strings.TrimSpace(c.FormValue("reference")),
 		ProductID: c.FormValue("product_id"), Serials: c.FormValue("serials"), Quantity: strings.TrimSpace(c.FormValue("quantity")),
 		UnitCost: strings.TrimSpace(c.FormValue("unit_cost"))}
@@ -898,9 +754,10 @@ func (s *Server) invReceiptSubmit(c *fiber.Ctx) error {
 	line := inventory.NewReceiptLine{Serials: serials}
 	line.ProductID, _ = strconv.ParseInt(f.ProductID, 10, 64)
 	if f.UnitCost != "" {
-		ore, ok := parseKroner(f.UnitCost)
+		ore, ok := ui.ParseKroner(f.UnitCost)
 		if !ok {
-			fe.Add("lines[0].unit_cost_ore", apperr.BadFormat, "%s", l.T("inv.msg.kroner"))
+			// Said here already, in the user's language: no code to translate again.
+			fe = append(fe, apperr.FieldError{Field: "lines[0].unit_cost_ore", Message: l.T("inv.msg.kroner")})
 		}
 		line.UnitCostOre = ore
 	}
@@ -932,7 +789,7 @@ func (s *Server) invReceiptSubmit(c *fiber.Ctx) error {
 		}
 		v.Lines = append(v.Lines, x)
 	}
-	return s.pages.renderStatus(c, fiber.StatusCreated, "inv_receipt", "inv.receipt.done_title", v, nil)
+	return s.ui.RenderStatus(c, fiber.StatusCreated, "inv_receipt", "inv.receipt.done_title", v)
 }
 
 // ---- imports ----
@@ -952,14 +809,14 @@ func (s *Server) invImportRender(c *fiber.Ctx, f invImportForm, formErr error) e
 	if f.LocationID == "" && len(locs) == 1 {
 		f.LocationID = strconv.FormatInt(locs[0].ID, 10)
 	}
-	return s.pages.renderStatus(c, 0, "inv_import_form", "inv.import.title", f, formErr)
+	return s.ui.RenderError(c, "inv_import_form", "inv.import.title", f, formErr)
 }
 
 func (s *Server) invImportNewPage(c *fiber.Ctx) error {
 	return s.invImportRender(c, invImportForm{LocationID: c.Query("location_id")}, nil)
 }
 
-func invImportLabels(l Lang) func(string) string {
+func invImportLabels(l i18n.Lang) func(string) string {
 	return invLabels(l, map[string]string{"location_id": "inv.import.location", "file": "inv.import.file"},
 		func(field string) (string, bool) {
 			if name, n, col, _, ok := invIndex(field); ok && name == "rows" {
@@ -970,7 +827,7 @@ func invImportLabels(l Lang) func(string) string {
 }
 
 func (s *Server) invImportSubmit(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	f := invImportForm{LocationID: c.FormValue("location_id")}
 	var fe apperr.Fields
 	loc, _ := strconv.ParseInt(f.LocationID, 10, 64)
@@ -1012,11 +869,11 @@ type invImportView struct {
 }
 
 func (s *Server) invImportPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	ctx := c.UserContext()
 	imp, err := s.Inventory.GetImport(ctx, id)
 	if err != nil {
@@ -1036,11 +893,11 @@ func (s *Server) invImportPage(c *fiber.Ctx) error {
 		// The page follows a queued import by reloading itself; no script needed.
 		c.Set("Refresh", "2")
 	}
-	return s.pages.render(c, "inv_import", "inv.import.status_title", v)
+	return s.ui.Render(c, "inv_import", "inv.import.status_title", v)
 }
 
 func (s *Server) invImportErrorsExport(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1096,7 +953,7 @@ func (s *Server) invKitsPage(c *fiber.Ctx) error {
 		sc := schemes[k.SchemeID]
 		v.Items = append(v.Items, invKitRow{Kit: k, Scheme: strings.TrimSpace(sc.Name)})
 	}
-	return s.pages.render(c, "inv_kits", "inv.kits.title", v)
+	return s.ui.Render(c, "inv_kits", "inv.kits.title", v)
 }
 
 type invKitForm struct {
@@ -1153,7 +1010,7 @@ func (s *Server) invKitRender(c *fiber.Ctx, f invKitForm, formErr error) error {
 	if f.IsNew {
 		title = "inv.kits.new"
 	}
-	return s.pages.renderStatus(c, 0, "inv_kit_form", title, f, formErr)
+	return s.ui.RenderError(c, "inv_kit_form", title, f, formErr)
 }
 
 func (s *Server) invKitNewPage(c *fiber.Ctx) error {
@@ -1161,7 +1018,7 @@ func (s *Server) invKitNewPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) invKitEditPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1204,7 +1061,7 @@ func invReadKit(c *fiber.Ctx, f *invKitForm) (inventory.NewKit, []int, apperr.Fi
 	return in, sent, fe
 }
 
-func invKitLabels(l Lang, sent []int) func(string) string {
+func invKitLabels(l i18n.Lang, sent []int) func(string) string {
 	return invLabels(l, map[string]string{"code": "inv.kits.code", "name": "inv.kits.name", "scheme_id": "inv.kits.scheme",
 		"components": "inv.kits.components"}, func(field string) (string, bool) {
 		if name, i, sub, _, ok := invIndex(field); ok && name == "components" && i < len(sent) {
@@ -1218,7 +1075,7 @@ func invKitLabels(l Lang, sent []int) func(string) string {
 }
 
 func (s *Server) invKitCreateSubmit(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	f := invKitForm{IsNew: true}
 	in, sent, fe := invReadKit(c, &f)
 	if err := fe.Err(); err != nil {
@@ -1229,16 +1086,16 @@ func (s *Server) invKitCreateSubmit(c *fiber.Ctx) error {
 		invMarkKitRows(&f, err, sent)
 		return s.invKitRender(c, f, invLocalize(l, err, invKitLabels(l, sent)))
 	}
-	flash(c, "common.saved")
+	ui.Flash(c, "common.saved")
 	return c.Redirect("/kits", fiber.StatusSeeOther)
 }
 
 func (s *Server) invKitEditSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	k, err := s.Inventory.GetKit(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -1256,7 +1113,7 @@ func (s *Server) invKitEditSubmit(c *fiber.Ctx) error {
 		invMarkKitRows(&f, err, sent)
 		return s.invKitRender(c, f, invLocalize(l, err, invKitLabels(l, sent)))
 	}
-	flash(c, "common.saved")
+	ui.Flash(c, "common.saved")
 	return c.Redirect("/kits", fiber.StatusSeeOther)
 }
 
@@ -1292,7 +1149,7 @@ func (s *Server) invStocktakesRender(c *fiber.Ctx, v invStocktakesView, formErr 
 			v.Stocktakes = append(v.Stocktakes, invStocktakeRow{Stocktake: st, Location: lk.locationLabel(&st.LocationID)})
 		}
 	}
-	return s.pages.renderStatus(c, 0, "inv_stocktakes", "inv.stocktakes.title", v, formErr)
+	return s.ui.RenderError(c, "inv_stocktakes", "inv.stocktakes.title", v, formErr)
 }
 
 // invListStocktakes lists the stocktakes when the inventory service offers a list
@@ -1320,14 +1177,14 @@ func (s *Server) invStocktakesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) invStocktakeStartSubmit(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	v := invStocktakesView{LocationID: c.FormValue("location_id")}
 	loc, _ := strconv.ParseInt(v.LocationID, 10, 64)
 	st, err := s.Inventory.StartStocktake(c.UserContext(), loc)
 	if err != nil {
 		return s.invStocktakesRender(c, v, invLocalize(l, err, invLabels(l, map[string]string{"location_id": "inv.stocktake.location"}, nil)))
 	}
-	flash(c, "inv.stocktake.started_flash")
+	ui.Flash(c, "inv.stocktake.started_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", st.ID), fiber.StatusSeeOther)
 }
 
@@ -1375,11 +1232,11 @@ func (s *Server) invStocktakeRender(c *fiber.Ctx, id int64, serials string, qty 
 		v.Missing = len(r.Missing)
 		v.Differences = len(r.Missing) + len(r.Unexpected) + len(r.Miscounted)
 	}
-	return s.pages.renderStatus(c, 0, "inv_stocktake", "inv.stocktake.title", v, formErr)
+	return s.ui.RenderError(c, "inv_stocktake", "inv.stocktake.title", v, formErr)
 }
 
 func (s *Server) invStocktakePage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1387,11 +1244,11 @@ func (s *Server) invStocktakePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) invStocktakeCountSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	text := c.FormValue("serials")
 	serials, rows := invLines(text)
 	in := inventory.StocktakeCount{Serials: serials}
@@ -1438,21 +1295,21 @@ func (s *Server) invStocktakeCountSubmit(c *fiber.Ctx) error {
 	if _, err := s.Inventory.RecordCount(c.UserContext(), id, in); err != nil {
 		return s.invStocktakeRender(c, id, text, qty, "", invLocalize(l, err, labels))
 	}
-	flash(c, "inv.stocktake.counted_flash")
+	ui.Flash(c, "inv.stocktake.counted_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", id), fiber.StatusSeeOther)
 }
 
 func (s *Server) invStocktakeConfirmSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if _, err := s.Inventory.ConfirmStocktake(c.UserContext(), id, reason); err != nil {
 		return s.invStocktakeRender(c, id, "", nil, reason, invLocalize(l, err, invLabels(l, map[string]string{"reason": "inv.stocktake.reason"}, nil)))
 	}
-	flash(c, "inv.stocktake.confirmed_flash")
+	ui.Flash(c, "inv.stocktake.confirmed_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", id), fiber.StatusSeeOther)
 }
 
@@ -1483,7 +1340,7 @@ func (s *Server) invRecallsRender(c *fiber.Ctx, f invRecallForm, formErr error) 
 	}
 	v := invRecallsView{Items: rs, Products: lk.serialProducts(), Form: f, CanEdit: pr.Role == auth.RoleAdmin || pr.Role == auth.RoleLogistics,
 		Rows: min(max(5, strings.Count(f.Serials, "\n")+2), 20)}
-	return s.pages.renderStatus(c, 0, "inv_recalls", "inv.recalls.title", v, formErr)
+	return s.ui.RenderError(c, "inv_recalls", "inv.recalls.title", v, formErr)
 }
 
 func (s *Server) invRecallsPage(c *fiber.Ctx) error {
@@ -1491,7 +1348,7 @@ func (s *Server) invRecallsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) invRecallCreateSubmit(c *fiber.Ctx) error {
-	l := lang(c)
+	l := ui.Lang(c)
 	f := invRecallForm{ProductID: c.FormValue("product_id"), VendorRef: strings.TrimSpace(c.FormValue("vendor_ref")),
 		Reason: strings.TrimSpace(c.FormValue("reason")), Serials: c.FormValue("serials"),
 		From: strings.TrimSpace(c.FormValue("serial_from")), To: strings.TrimSpace(c.FormValue("serial_to"))}
@@ -1510,7 +1367,7 @@ func (s *Server) invRecallCreateSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return s.invRecallsRender(c, f, invLocalize(l, err, labels))
 	}
-	flash(c, "inv.recalls.created_flash")
+	ui.Flash(c, "inv.recalls.created_flash")
 	return c.Redirect(fmt.Sprintf("/recalls/%d", r.ID), fiber.StatusSeeOther)
 }
 
@@ -1522,7 +1379,7 @@ type invRecallView struct {
 }
 
 func (s *Server) invRecallPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1543,25 +1400,25 @@ func (s *Server) invRecallPage(c *fiber.Ctx) error {
 			v.InStock++
 		}
 	}
-	return s.pages.render(c, "inv_recall", "inv.recall.title", v)
+	return s.ui.Render(c, "inv_recall", "inv.recall.title", v)
 }
 
 func (s *Server) invRecallExport(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := ui.Lang(c)
 	r, err := s.Inventory.GetRecall(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(r.Devices))
 	for _, d := range r.Devices {
-		rows = append(rows, []any{d.Serial, l.T("inv.state." + string(d.State)), invStr(d.LocationCode), invStr(d.LocationName),
-			invStr(d.MemberCode), invStr(d.MemberName), invStr(d.CitizenRef)})
+		rows = append(rows, []any{d.Serial, l.T("inv.state." + string(d.State)), ui.Deref(d.LocationCode), ui.Deref(d.LocationName),
+			ui.Deref(d.MemberCode), ui.Deref(d.MemberName), ui.Deref(d.CitizenRef)})
 	}
 	header := []string{l.T("inv.device.serial"), l.T("inv.device.state"), l.T("inv.recall.location_code"), l.T("inv.device.location"),
 		l.T("inv.recall.member_code"), l.T("inv.device.member"), l.T("inv.device.citizen")}
-	return sendXLSX(c, fmt.Sprintf("recall-%d.xlsx", id), l.T("inv.recall.title"), header, rows)
+	return httpx.SendXLSX(c, fmt.Sprintf("recall-%d.xlsx", id), l.T("inv.recall.title"), header, rows)
 }

@@ -25,6 +25,9 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/i18n"
+	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -33,64 +36,34 @@ var (
 	warehouseRoles = []auth.Role{auth.RoleLogistics, auth.RoleAdmin}
 )
 
-func (s *Server) mountOrdersPages(r fiber.Router) {
-	r.Get("/orders", s.requirePage(memberAndStaff), s.ordersPage)
-	r.Get("/orders.xlsx", s.requirePage(memberAndStaff), s.ordersExport)
-	r.Get("/orders/new", s.requirePage(memberOnly), s.orderNewPage)
-	r.Post("/orders/new", s.requirePage(memberOnly), s.orderNewSubmit)
-	r.Get("/orders/:id", s.requirePage(memberAndStaff), s.orderPage)
-	r.Get("/orders/:id/picklist", s.requirePage(warehouseRoles), s.orderPickListPage)
-	r.Post("/orders/:id/cancel", s.requirePage(memberOrLogistics), s.orderCancelSubmit)
-	r.Post("/orders/:id/ship", s.requirePage(logistics), s.orderShipSubmit)
-	r.Post("/orders/:id/deliver", s.requirePage(logistics), s.orderDeliverSubmit)
-	r.Get("/picklists", s.requirePage(warehouseRoles), s.pickListsPage)
-	r.Get("/shipments", s.requirePage(warehouseRoles), s.shipmentsPage)
-	r.Get("/shipments.xlsx", s.requirePage(warehouseRoles), s.shipmentsExport)
-	r.Get("/returns", s.requirePage(warehouseRoles), s.returnsPage)
-	r.Get("/returns/new", s.requirePage(memberOnly), s.returnNewPage)
-	r.Post("/returns/new", s.requirePage(memberOnly), s.returnNewSubmit)
-	r.Get("/returns/:id", s.requirePage(memberAndStaff), s.returnPage)
-	r.Get("/returns/:id/receive", s.requirePage(warehouseRoles), s.returnPage)
-	r.Post("/returns/:id/receive", s.requirePage(logistics), s.returnReceiveSubmit)
-	r.Post("/transfers", s.requirePage(logistics), s.transferSubmit)
+func (s *Server) mountOrdersPages(r ui.Router) {
+	r.Get("/orders", memberAndStaff, s.ordersPage)
+	r.Get("/orders.xlsx", memberAndStaff, s.ordersExport)
+	r.Get("/orders/new", memberOnly, s.orderNewPage)
+	r.Post("/orders/new", memberOnly, s.orderNewSubmit)
+	r.Get("/orders/:id", memberAndStaff, s.orderPage)
+	r.Get("/orders/:id/picklist", warehouseRoles, s.orderPickListPage)
+	r.Post("/orders/:id/cancel", memberOrLogistics, s.orderCancelSubmit)
+	r.Post("/orders/:id/ship", httpx.Logistics, s.orderShipSubmit)
+	r.Post("/orders/:id/deliver", httpx.Logistics, s.orderDeliverSubmit)
+	r.Get("/picklists", warehouseRoles, s.pickListsPage)
+	r.Get("/shipments", warehouseRoles, s.shipmentsPage)
+	r.Get("/shipments.xlsx", warehouseRoles, s.shipmentsExport)
+	r.Get("/returns", warehouseRoles, s.returnsPage)
+	r.Get("/returns/new", memberOnly, s.returnNewPage)
+	r.Post("/returns/new", memberOnly, s.returnNewSubmit)
+	r.Get("/returns/:id", memberAndStaff, s.returnPage)
+	r.Get("/returns/:id/receive", warehouseRoles, s.returnPage)
+	r.Post("/returns/:id/receive", httpx.Logistics, s.returnReceiveSubmit)
+	r.Post("/transfers", httpx.Logistics, s.transferSubmit)
 }
 
 // ---- form errors in the user's language ----
 
-// formField ties a service field path ("delivery.postcode", or a prefix such as
-// "device_ids" for "device_ids[2]") to the form input that holds it.
-type formField struct{ Path, ID string }
-
-// formError is one problem with a rejected form, said in the user's language.
-type formError struct{ ID, Label, Message string }
-
-// formErrors are the problems of a rejected form, in the order of the form's fields,
-// for the summary above the form and the message beside each field.
-type formErrors struct {
-	List []formError
-	by   map[string]string
-}
-
-// For returns the message for the input id, or "".
-func (e formErrors) For(id string) string { return e.by[id] }
-
-func (e *formErrors) add(id, label, msg string) {
-	if e.by == nil {
-		e.by = map[string]string{}
-	}
-	e.List = append(e.List, formError{ID: id, Label: label, Message: msg})
-	if id != "" {
-		if prev := e.by[id]; prev != "" {
-			msg = prev + " " + msg
-		}
-		e.by[id] = msg
-	}
-}
-
 // formErrorsOf turns the Invalid error err into messages for the inputs of fields; it
 // returns false for any other error, which the caller passes on.
-func formErrorsOf(l Lang, err error, fields []formField) (formErrors, bool) {
-	var fe formErrors
+func formErrorsOf(l i18n.Lang, err error, fields []ui.Field) (ui.FormErrors, bool) {
+	var fe ui.FormErrors
 	ae, ok := err.(*apperr.Error)
 	if !ok || ae.Kind != apperr.KindInvalid {
 		return fe, false
@@ -100,13 +73,13 @@ func formErrorsOf(l Lang, err error, fields []formField) (formErrors, bool) {
 		for i, x := range ae.Fields {
 			if !placed[i] && (x.Field == f.Path || strings.HasPrefix(x.Field, f.Path+"[") || strings.HasPrefix(x.Field, f.Path+".")) {
 				placed[i] = true
-				fe.add(f.ID, l.T("ord.f."+f.ID), sayFieldError(l, f.ID, x))
+				fe.Add(ui.FormError{Field: x.Field, ID: f.ID, Label: l.T("ord.f." + f.ID), Message: sayFieldError(l, f.ID, x)})
 			}
 		}
 	}
 	for i, x := range ae.Fields {
 		if !placed[i] {
-			fe.add("", "", sayFieldError(l, "", x))
+			fe.Add(ui.FormError{Field: x.Field, Message: sayFieldError(l, "", x)})
 		}
 	}
 	return fe, true
@@ -137,9 +110,9 @@ var serviceRules = []struct {
 
 // sayFieldError says x in l: a required field by what to fill in ("ord.req.<id>"),
 // a known rule by its translation, else the service's own words.
-func sayFieldError(l Lang, id string, x apperr.FieldError) string {
+func sayFieldError(l i18n.Lang, id string, x apperr.FieldError) string {
 	if x.Code == apperr.Required || x.Message == "is required" || (strings.HasPrefix(x.Message, "must be one of") && id != "") {
-		if _, ok := messages["ord.req."+id]; ok && id != "" {
+		if l.Has("ord.req."+id) && id != "" {
 			return l.T("ord.req." + id)
 		}
 		return l.T("ord.rule.required")
@@ -176,7 +149,7 @@ func sayFieldError(l Lang, id string, x apperr.FieldError) string {
 
 // conflictText is the alert for a refused action: the page's own words, not the
 // service's English.
-func conflictText(l Lang, key string) error {
+func conflictText(l i18n.Lang, key string) error {
 	return &apperr.Error{Kind: apperr.KindConflict, Msg: l.T(key)}
 }
 
@@ -276,14 +249,14 @@ type orderForm struct {
 	RequestedOn, Note                   string
 	Today                               string
 	Kits                                []inventory.Kit
-	Errs                                formErrors
+	Errs                                ui.FormErrors
 }
 
-var orderFields = []formField{
-	{"kit_id", "kit_id"}, {"citizen_ref", "citizen_ref"},
-	{"delivery.name", "delivery_name"}, {"delivery.street", "delivery_street"}, {"delivery.postcode", "delivery_postcode"},
-	{"delivery.city", "delivery_city"}, {"delivery.phone", "delivery_phone"},
-	{"requested_on", "requested_on"}, {"note", "note"},
+var orderFields = []ui.Field{
+	{Path: "kit_id", ID: "kit_id"}, {Path: "citizen_ref", ID: "citizen_ref"},
+	{Path: "delivery.name", ID: "delivery_name"}, {Path: "delivery.street", ID: "delivery_street"}, {Path: "delivery.postcode", ID: "delivery_postcode"},
+	{Path: "delivery.city", ID: "delivery_city"}, {Path: "delivery.phone", ID: "delivery_phone"},
+	{Path: "requested_on", ID: "requested_on"}, {Path: "note", ID: "note"},
 }
 
 func (s *Server) renderOrderForm(c *fiber.Ctx, status int, f orderForm) error {
@@ -295,7 +268,7 @@ func (s *Server) renderOrderForm(c *fiber.Ctx, status int, f orderForm) error {
 	if len(ks) == 1 && f.KitID == "" {
 		f.KitID = strconv.FormatInt(ks[0].ID, 10)
 	}
-	return s.pages.renderStatus(c, status, "ord_new", "ord.new.title", f, nil)
+	return s.ui.RenderStatus(c, status, "ord_new", "ord.new.title", f)
 }
 
 func (s *Server) orderNewPage(c *fiber.Ctx) error {
@@ -303,7 +276,7 @@ func (s *Server) orderNewPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) orderNewSubmit(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
+	ctx, l := c.UserContext(), ui.Lang(c)
 	p, _ := auth.From(ctx)
 	f := orderForm{Key: c.FormValue("key"), KitID: c.FormValue("kit_id"), CitizenRef: strings.TrimSpace(c.FormValue("citizen_ref")),
 		Name: strings.TrimSpace(c.FormValue("delivery_name")), Street: strings.TrimSpace(c.FormValue("delivery_street")),
@@ -356,9 +329,9 @@ func (s *Server) orderNewSubmit(c *fiber.Ctx) error {
 		return s.renderOrderForm(c, fiber.StatusUnprocessableEntity, f)
 	}
 	if o.Status == orders.Backordered {
-		flash(c, "ord.flash.placed_backordered")
+		ui.Flash(c, "ord.flash.placed_backordered")
 	} else {
-		flash(c, "ord.flash.placed")
+		ui.Flash(c, "ord.flash.placed")
 	}
 	return c.Redirect(fmt.Sprintf("/orders/%d", o.ID), fiber.StatusSeeOther)
 }
@@ -384,14 +357,14 @@ type ordersView struct {
 	Tabs          []statusTab
 	Total, Late   int64
 	Rows          []orderRow
-	Next, First   string
+	Pager         ui.Pager
 	Export        string
 }
 
 func (s *Server) ordersPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, _ := auth.From(ctx)
-	pg, err := pageParams(c)
+	pg, err := httpx.PageParams(c)
 	if err != nil {
 		return err
 	}
@@ -423,21 +396,16 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	if next != 0 {
-		v.Next = "?" + queryWith(c, "cursor", encodeCursor(next))
-	}
-	if pg.After != 0 {
-		v.First = "/orders?status=" + status
-	}
+	v.Pager = ui.PagerFor(c, pg, next)
 	title := "ord.mine.title"
 	if v.Staff {
 		title = "ord.list.title"
 	}
-	return s.pages.render(c, "ord_list", title, v)
+	return s.ui.Render(c, "ord_list", title, v)
 }
 
 func (s *Server) ordersExport(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
+	ctx, l := c.UserContext(), ui.Lang(c)
 	p, _ := auth.From(ctx)
 	status := c.Query("status")
 	if status != "" && !slices.Contains(orders.Statuses, orders.Status(status)) {
@@ -461,7 +429,7 @@ func (s *Server) ordersExport(c *fiber.Ctx) error {
 			if p.IsStaff() {
 				row = append(row, names.member(o.MemberID))
 			}
-			row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.status."+string(o.Status)), o.RequestedOn.String(), late,
+			row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn.String(), late,
 				o.Delivery.Name, o.Delivery.Street, o.Delivery.Postcode, o.Delivery.City)
 			rows = append(rows, row)
 		}
@@ -476,7 +444,7 @@ func (s *Server) ordersExport(c *fiber.Ctx) error {
 	}
 	header = append(header, l.T("ord.f.citizen_ref"), l.T("ord.kit"), l.T("ord.status"), l.T("ord.f.requested_on"), l.T("ord.late"),
 		l.T("ord.f.delivery_name"), l.T("ord.f.delivery_street"), l.T("ord.f.delivery_postcode"), l.T("ord.f.delivery_city"))
-	return sendXLSX(c, "orders.xlsx", l.T("ord.list.title"), header, rows)
+	return httpx.SendXLSX(c, "orders.xlsx", l.T("ord.list.title"), header, rows)
 }
 
 // ---- one order ----
@@ -586,11 +554,11 @@ func (s *Server) renderOrder(c *fiber.Ctx, id int64, formErr error) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.renderStatus(c, fiber.StatusOK, "ord_order", "ord.order.title", v, formErr)
+	return s.ui.RenderError(c, "ord_order", "ord.order.title", v, formErr)
 }
 
 func (s *Server) orderPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -600,17 +568,17 @@ func (s *Server) orderPage(c *fiber.Ctx) error {
 // orderAction runs an action on the order of the :id parameter; on success it shows the
 // order with flashKey, when the order's state refuses it the order with refusedKey.
 func (s *Server) orderAction(c *fiber.Ctx, act func(context.Context, int64) (*orders.Order, error), flashKey, refusedKey string) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
 	if _, err := act(c.UserContext(), id); err != nil {
 		if apperr.Is(err, apperr.KindConflict) {
-			return s.renderOrder(c, id, conflictText(lang(c), refusedKey))
+			return s.renderOrder(c, id, conflictText(ui.Lang(c), refusedKey))
 		}
 		return err
 	}
-	flash(c, flashKey)
+	ui.Flash(c, flashKey)
 	return c.Redirect(fmt.Sprintf("/orders/%d", id), fiber.StatusSeeOther)
 }
 
@@ -713,7 +681,7 @@ func (s *Server) pickList(ctx context.Context, os []*orders.Order, devices []inv
 
 func (s *Server) orderPickListPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -736,7 +704,7 @@ func (s *Server) orderPickListPage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Single = true
-	return s.pages.render(c, "ord_picklist", "ord.pick.title", v)
+	return s.ui.Render(c, "ord_picklist", "ord.pick.title", v)
 }
 
 func (s *Server) pickListsPage(c *fiber.Ctx) error {
@@ -781,7 +749,7 @@ func (s *Server) pickListsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.render(c, "ord_picklist", "ord.picks.title", v)
+	return s.ui.Render(c, "ord_picklist", "ord.picks.title", v)
 }
 
 // ---- shipments ----
@@ -802,7 +770,7 @@ type shipmentsView struct {
 	Rows        []shipmentRow
 	Alerts      []alertRow
 	Status, Dir string
-	Next, First string
+	Pager       ui.Pager
 	Failed      int64
 	Export      string
 	Statuses    []string
@@ -823,7 +791,7 @@ func shipmentFilters(c *fiber.Ctx) (status, dir string) {
 
 func (s *Server) shipmentsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	pg, err := pageParams(c)
+	pg, err := httpx.PageParams(c)
 	if err != nil {
 		return err
 	}
@@ -841,24 +809,19 @@ func (s *Server) shipmentsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Alerts = alertRows(lang(c), alerts)
+	v.Alerts = alertRows(ui.Lang(c), alerts)
 	if v.Failed, err = s.Orders.CountShipments(ctx, orders.ShipmentFilter{Status: orders.ShipmentFailed}); err != nil {
 		return err
 	}
-	if next != 0 {
-		v.Next = "?" + queryWith(c, "cursor", encodeCursor(next))
-	}
-	if pg.After != 0 {
-		v.First = fmt.Sprintf("/shipments?status=%s&direction=%s", status, dir)
-	}
-	return s.pages.render(c, "ord_shipments", "ord.ship.title", v)
+	v.Pager = ui.PagerFor(c, pg, next)
+	return s.ui.Render(c, "ord_shipments", "ord.ship.title", v)
 }
 
-func alertRows(l Lang, alerts []orders.Alert) []alertRow {
+func alertRows(l i18n.Lang, alerts []orders.Alert) []alertRow {
 	out := make([]alertRow, len(alerts))
 	for i, a := range alerts {
 		r := alertRow{Alert: a, Label: a.Kind, Detail: a.Message, OrderNumber: a.OrderNumber}
-		if _, ok := messages["ord.alert."+a.Kind]; ok {
+		if l.Has("ord.alert." + a.Kind) {
 			r.Label = l.T("ord.alert." + a.Kind)
 		}
 		if a.LastError != "" {
@@ -870,7 +833,7 @@ func alertRows(l Lang, alerts []orders.Alert) []alertRow {
 }
 
 func (s *Server) shipmentsExport(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
+	ctx, l := c.UserContext(), ui.Lang(c)
 	status, dir := shipmentFilters(c)
 	names := s.lookups(ctx)
 	var rows [][]any
@@ -899,9 +862,9 @@ func (s *Server) shipmentsExport(c *fiber.Ctx) error {
 		}
 		f.After = next
 	}
-	header := []string{l.T("ord.ship.id"), l.T("ord.ship.direction"), l.T("ord.ship.ref"), l.T("ord.member"), l.T("ord.status"),
+	header := []string{l.T("ord.ship.no"), l.T("ord.ship.direction"), l.T("ord.ship.ref"), l.T("ord.member"), l.T("ord.status"),
 		l.T("ord.tracking"), l.T("ord.ship.attempts"), l.T("ord.ship.last_error"), l.T("ord.created"), l.T("ord.ship.booked"), l.T("ord.ship.delivered")}
-	return sendXLSX(c, "shipments.xlsx", l.T("ord.ship.title"), header, rows)
+	return httpx.SendXLSX(c, "shipments.xlsx", l.T("ord.ship.title"), header, rows)
 }
 
 // ---- returns: the staff list and transfers ----
@@ -916,16 +879,16 @@ type returnRow struct {
 // transferForm is the transfer form as typed.
 type transferForm struct {
 	Serial, MemberID, CitizenRef string
-	Errs                         formErrors
+	Errs                         ui.FormErrors
 }
 
 type returnsView struct {
-	Rows        []returnRow
-	Show        string // open, received or all
-	CanReceive  bool
-	Members     []contracts.Member
-	Transfer    transferForm
-	Next, First string
+	Rows       []returnRow
+	Show       string // open, received or all
+	CanReceive bool
+	Members    []contracts.Member
+	Transfer   transferForm
+	Pager      ui.Pager
 }
 
 // listReturns reads a page of returns for the staff list: show is open, received or all.
@@ -951,7 +914,7 @@ func (s *Server) listReturns(ctx context.Context, show string, after int64, limi
 func (s *Server) renderReturns(c *fiber.Ctx, status int, tf transferForm, formErr error) error {
 	ctx := c.UserContext()
 	p, _ := auth.From(ctx)
-	pg, err := pageParams(c)
+	pg, err := httpx.PageParams(c)
 	if err != nil {
 		return err
 	}
@@ -969,29 +932,44 @@ func (s *Server) renderReturns(c *fiber.Ctx, status int, tf transferForm, formEr
 	}
 	v := returnsView{Rows: rows, Show: show, CanReceive: p.Role == auth.RoleLogistics, Transfer: tf}
 	if v.CanReceive {
-		if v.Members, _, err = s.allMembers(ctx); err != nil {
+		if v.Members, err = s.allMembers(ctx); err != nil {
 			return err
 		}
 	}
-	if next != 0 {
-		v.Next = "?" + queryWith(c, "cursor", encodeCursor(next))
+	v.Pager = ui.PagerFor(c, pg, next)
+	if formErr != nil {
+		return s.ui.RenderError(c, "ord_returns", "ord.returns.title", v, formErr)
 	}
-	if pg.After != 0 {
-		v.First = "/returns?show=" + show
+	return s.ui.RenderStatus(c, status, "ord_returns", "ord.returns.title", v)
+}
+
+// allMembers returns every member the caller may see.
+func (s *Server) allMembers(ctx context.Context) ([]contracts.Member, error) {
+	f := contracts.MemberFilter{Limit: 500}
+	var out []contracts.Member
+	for {
+		ms, next, err := s.Contracts.ListMembers(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+		if next == 0 {
+			return out, nil
+		}
+		f.After = next
 	}
-	return s.pages.renderStatus(c, status, "ord_returns", "ord.returns.title", v, formErr)
 }
 
 func (s *Server) returnsPage(c *fiber.Ctx) error {
 	return s.renderReturns(c, fiber.StatusOK, transferForm{}, nil)
 }
 
-var transferFields = []formField{{"serial", "transfer_serial"}, {"member_id", "transfer_member"}, {"citizen_ref", "transfer_citizen_ref"}}
+var transferFields = []ui.Field{{Path: "serial", ID: "transfer_serial"}, {Path: "member_id", ID: "transfer_member"}, {Path: "citizen_ref", ID: "transfer_citizen_ref"}}
 
 // transferSubmit hands a deployed device, found by its serial, to another member's
 // citizen.
 func (s *Server) transferSubmit(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
+	ctx, l := c.UserContext(), ui.Lang(c)
 	tf := transferForm{Serial: strings.TrimSpace(c.FormValue("serial")), MemberID: c.FormValue("member_id"),
 		CitizenRef: strings.TrimSpace(c.FormValue("citizen_ref"))}
 	fail := func(status int, fe apperr.Fields) error {
@@ -1046,7 +1024,7 @@ func (s *Server) transferSubmit(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	flash(c, "ord.flash.transferred")
+	ui.Flash(c, "ord.flash.transferred")
 	return c.Redirect("/returns", fiber.StatusSeeOther)
 }
 
@@ -1067,7 +1045,7 @@ type returnView struct {
 	LocationID string
 	Serials    string
 	Result     *orders.ReturnReceipt
-	Errs       formErrors
+	Errs       ui.FormErrors
 	Staff      bool
 }
 
@@ -1103,11 +1081,11 @@ func (s *Server) renderReturn(c *fiber.Ctx, status int, id int64, v returnView) 
 			v.LocationID = strconv.FormatInt(v.Locations[0].ID, 10)
 		}
 	}
-	return s.pages.renderStatus(c, status, "ord_return", "ord.return.title", v, nil)
+	return s.ui.RenderStatus(c, status, "ord_return", "ord.return.title", v)
 }
 
 func (s *Server) returnPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1123,8 +1101,8 @@ func splitSerials(s string) []string {
 }
 
 func (s *Server) returnReceiveSubmit(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
-	id, err := idParam(c, "id")
+	ctx, l := c.UserContext(), ui.Lang(c)
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1133,12 +1111,12 @@ func (s *Server) returnReceiveSubmit(c *fiber.Ctx) error {
 	serials := splitSerials(v.Serials)
 	if len(serials) == 0 {
 		v.Errs, _ = formErrorsOf(l, apperr.Invalid(apperr.FieldError{Field: "serials", Message: l.T("ord.req.serials")}),
-			[]formField{{"serials", "serials"}})
+			[]ui.Field{{Path: "serials", ID: "serials"}})
 		return s.renderReturn(c, fiber.StatusUnprocessableEntity, id, v)
 	}
 	res, err := s.Orders.ReceiveReturn(ctx, id, orders.ReceiveRequest{LocationID: loc, Serials: serials})
 	if err != nil {
-		errs, ok := formErrorsOf(l, err, []formField{{"location_id", "location_id"}, {"serials", "serials"}})
+		errs, ok := formErrorsOf(l, err, []ui.Field{{Path: "location_id", ID: "location_id"}, {Path: "serials", ID: "serials"}})
 		if !ok {
 			return err
 		}
@@ -1169,13 +1147,13 @@ type returnForm struct {
 	Groups                              []citizenDevices
 	Reason                              string
 	Name, Street, Postcode, City, Phone string
-	Errs                                formErrors
+	Errs                                ui.FormErrors
 }
 
-var returnFields = []formField{
-	{"device_ids", "devices"}, {"reason", "reason"},
-	{"pickup.name", "pickup_name"}, {"pickup.street", "pickup_street"}, {"pickup.postcode", "pickup_postcode"},
-	{"pickup.city", "pickup_city"}, {"pickup.phone", "pickup_phone"},
+var returnFields = []ui.Field{
+	{Path: "device_ids", ID: "devices"}, {Path: "reason", ID: "reason"},
+	{Path: "pickup.name", ID: "pickup_name"}, {Path: "pickup.street", ID: "pickup_street"}, {Path: "pickup.postcode", ID: "pickup_postcode"},
+	{Path: "pickup.city", ID: "pickup_city"}, {Path: "pickup.phone", ID: "pickup_phone"},
 }
 
 var returnReasons = []string{"not_needed", "moved", "deceased", "defect"}
@@ -1198,9 +1176,9 @@ func (s *Server) deployedDevices(ctx context.Context, citizen string, checked ma
 	names := s.lookups(ctx)
 	var groups []citizenDevices
 	var shown []inventory.Device
-	sort.SliceStable(all, func(i, j int) bool { return ref(all[i].CitizenRef) < ref(all[j].CitizenRef) })
+	sort.SliceStable(all, func(i, j int) bool { return ui.Deref(all[i].CitizenRef) < ui.Deref(all[j].CitizenRef) })
 	for _, d := range all {
-		cr := ref(d.CitizenRef)
+		cr := ui.Deref(d.CitizenRef)
 		if citizen != "" && cr != citizen {
 			continue
 		}
@@ -1214,20 +1192,13 @@ func (s *Server) deployedDevices(ctx context.Context, citizen string, checked ma
 	return groups, shown, nil
 }
 
-func ref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
 func (s *Server) renderReturnForm(c *fiber.Ctx, status int, f returnForm, checked map[int64]bool) error {
 	groups, _, err := s.deployedDevices(c.UserContext(), f.Citizen, checked)
 	if err != nil {
 		return err
 	}
 	f.Groups = groups
-	return s.pages.renderStatus(c, status, "ord_return_new", "ord.rnew.title", f, nil)
+	return s.ui.RenderStatus(c, status, "ord_return_new", "ord.rnew.title", f)
 }
 
 func (s *Server) returnNewPage(c *fiber.Ctx) error {
@@ -1257,7 +1228,7 @@ func (s *Server) returnNewPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) returnNewSubmit(c *fiber.Ctx) error {
-	ctx, l := c.UserContext(), lang(c)
+	ctx, l := c.UserContext(), ui.Lang(c)
 	p, _ := auth.From(ctx)
 	f := returnForm{Key: c.FormValue("key"), Citizen: strings.TrimSpace(c.FormValue("citizen")), Reason: c.FormValue("reason"),
 		Name: strings.TrimSpace(c.FormValue("pickup_name")), Street: strings.TrimSpace(c.FormValue("pickup_street")),
@@ -1292,6 +1263,6 @@ func (s *Server) returnNewSubmit(c *fiber.Ctx) error {
 		f.Errs = errs
 		return s.renderReturnForm(c, fiber.StatusUnprocessableEntity, f, checked)
 	}
-	flash(c, "ord.flash.pickup")
+	ui.Flash(c, "ord.flash.pickup")
 	return c.Redirect(fmt.Sprintf("/returns/%d", r.ID), fiber.StatusSeeOther)
 }
