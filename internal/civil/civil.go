@@ -72,6 +72,19 @@ func (d Date) After(e Date) bool { return d.t.After(e.t) }
 // AddDays returns d plus n days.
 func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
 
+// AddMonths returns d plus n months (n may be negative). A day past the end of the
+// target month becomes its last day, so a contract running from 31 January renews on
+// 29 February, not on 2 March as time.AddDate would have it. The zero Date stays zero.
+func (d Date) AddMonths(n int) Date {
+	if d.IsZero() {
+		return d
+	}
+	y, m, day := d.t.Date()
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return Date{first.AddDate(0, 0, min(day, last)-1)}
+}
+
 // MarshalJSON emits "YYYY-MM-DD", or null for the zero Date.
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
@@ -135,4 +148,11 @@ func (d *Date) scanString(s string) error {
 	}
 	*d = p
 	return nil
+}
+
+// DaysUntil returns the number of days from d to e: positive when e is later, 0 on the
+// same day. Both are UTC midnights, so the difference of their Unix times is whole days
+// (and, unlike time.Duration, does not overflow across the years 1–9999).
+func (d Date) DaysUntil(e Date) int {
+	return int((e.t.Unix() - d.t.Unix()) / 86400)
 }
