@@ -43,6 +43,7 @@ type Principal struct {
 	Name     string // user's e-mail, or the API token's name
 	Role     Role
 	MemberID *int64 // set for role member
+	VendorID *int64 // set for role vendor
 }
 
 // System is the principal of background jobs.
@@ -58,6 +59,15 @@ func (p Principal) SeesMember(id int64) bool {
 		return true
 	}
 	return p.MemberID != nil && *p.MemberID == id
+}
+
+// SeesVendor reports whether p may see objects of vendor id: staff see all, a vendor
+// user only its own vendor, a member user none.
+func (p Principal) SeesVendor(id int64) bool {
+	if p.IsStaff() {
+		return true
+	}
+	return p.Role == RoleVendor && p.VendorID != nil && *p.VendorID == id
 }
 
 type ctxKey struct{}
