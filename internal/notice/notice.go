@@ -162,13 +162,15 @@ func check(n *Notice) error {
 			return fmt.Errorf("notice %s: unknown role %q", n.DedupeKey, r)
 		}
 	}
-	for i, a := range n.Args {
+	for _, a := range n.Args {
 		if len(a) > MaxArgLength {
-			n.Args[i] = a[:MaxArgLength]
+			return fmt.Errorf("notice %s: an arg is longer than %d bytes", n.DedupeKey, MaxArgLength)
 		}
 	}
-	slices.Sort(n.Audience)
-	n.Audience = slices.Compact(n.Audience)
+	// A copy: the caller's slice stays as it was.
+	aud := slices.Clone(n.Audience)
+	slices.Sort(aud)
+	n.Audience = slices.Compact(aud)
 	return nil
 }
 
