@@ -46,7 +46,7 @@ func BenchmarkPriceLookup(b *testing.B) {
 		item contracts.PriceItem
 		day  civil.Date
 	}
-	qs := make([]query, 4096)
+	qs := make([]query, 1024)
 	for i := range qs {
 		it := contracts.Monthly(1 + rng.Int64N(19))
 		switch rng.IntN(4) {
@@ -60,7 +60,7 @@ func BenchmarkPriceLookup(b *testing.B) {
 	var sum int64
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		q := &qs[i&4095]
+		q := &qs[i&1023]
 		a, ok := book.Price(contractID, q.item, q.day)
 		if !ok {
 			b.Fatalf("no price for %+v on %s", q.item, q.day)
@@ -110,7 +110,7 @@ func BenchmarkExpiringContracts(b *testing.B) {
 
 // seedContracts writes n contracts (ends spread over six years around today) with two
 // extension options and pricesEach prices each, in batches.
-func seedContracts(b *testing.B, f *fix, n, pricesEach int) {
+func seedContracts(b testing.TB, f *fix, n, pricesEach int) {
 	b.Helper()
 	conn := db.Conn(f.ctx)
 	var vendors []*contracts.Vendor

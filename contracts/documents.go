@@ -92,7 +92,7 @@ func (s *Service) AddDocument(ctx context.Context, contractID int64, filename st
 		}
 		meta := *d
 		meta.Content = nil
-		return audit.Record(ctx, "create", "contract_document", d.ID, nil, meta)
+		return audit.Record(ctx, "add_document", "contract", contractID, nil, meta)
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (s *Service) DeleteDocument(ctx context.Context, contractID, docID int64) e
 		if err := db.Conn(ctx).Delete(&Document{}, docID).Error; err != nil {
 			return fmt.Errorf("delete document %d: %w", docID, err)
 		}
-		return audit.Record(ctx, "delete", "contract_document", docID, d, nil)
+		return audit.Record(ctx, "delete_document", "contract", contractID, d, nil)
 	})
 }
 

@@ -83,7 +83,7 @@ func (s *Service) AddFigures(ctx context.Context, memberID int64, in NewFigures)
 			}
 			return fmt.Errorf("add figures of member %d: %w", memberID, err)
 		}
-		if err := audit.Record(ctx, "create", "member_figures", f.ID, nil, f); err != nil {
+		if err := audit.Record(ctx, "add_figures", "member", memberID, nil, f); err != nil {
 			return err
 		}
 		_, err := syncMemberFigures(ctx, memberID, s.today())
@@ -183,13 +183,13 @@ func setTodaysFigures(ctx context.Context, memberID int64, today civil.Date, inh
 		if err := db.Conn(ctx).Model(cur).Updates(map[string]any{"inhabitants": inh, "inhabitants_65_plus": inh65}).Error; err != nil {
 			return fmt.Errorf("update figures of member %d: %w", memberID, err)
 		}
-		return audit.Record(ctx, "update", "member_figures", cur.ID, before, cur)
+		return audit.Record(ctx, "update_figures", "member", memberID, before, cur)
 	}
 	f := &Figures{MemberID: memberID, ValidFrom: today, Inhabitants: inh, Inhabitants65Plus: inh65}
 	if err := db.Conn(ctx).Create(f).Error; err != nil {
 		return fmt.Errorf("add figures of member %d: %w", memberID, err)
 	}
-	return audit.Record(ctx, "create", "member_figures", f.ID, nil, f)
+	return audit.Record(ctx, "add_figures", "member", memberID, nil, f)
 }
 
 // syncMemberFigures copies the figures valid on today into member id's columns and

@@ -94,7 +94,7 @@ func raiseContractNotice(ctx context.Context, c *Contract, code notice.Code, wha
 			return err
 		}
 		raised = 1
-		return audit.Record(ctx, "raise", "notice", n.ID, nil, n)
+		return audit.Record(ctx, "raise_notice", "contract", c.ID, nil, n)
 	})
 	return raised, err
 }

@@ -63,7 +63,7 @@ func (s *Service) AddParticipant(ctx context.Context, contractID int64, in NewPa
 		if err := db.Conn(ctx).Create(cp).Error; err != nil {
 			return fmt.Errorf("add participant to contract %d: %w", contractID, err)
 		}
-		return audit.Record(ctx, "join", "contract_participant", cp.ID, nil, cp)
+		return audit.Record(ctx, "add_participant", "contract", contractID, nil, cp)
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func (s *Service) UpdateParticipant(ctx context.Context, contractID, pid int64, 
 			return fmt.Errorf("update participant %d: %w", pid, err)
 		}
 		out = &cp
-		return audit.Record(ctx, "update", "contract_participant", cp.ID, before, cp)
+		return audit.Record(ctx, "update_participant", "contract", contractID, before, cp)
 	})
 	return out, err
 }

@@ -165,7 +165,7 @@ func (s *Service) AddPrice(ctx context.Context, contractID int64, in NewPrice) (
 			}
 			return fmt.Errorf("add price to contract %d: %w", contractID, err)
 		}
-		return audit.Record(ctx, "create", "contract_price", pr.ID, nil, pr)
+		return audit.Record(ctx, "add_price", "contract", contractID, nil, pr)
 	})
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (s *Service) DeletePrice(ctx context.Context, contractID, priceID int64) er
 		if err := db.Conn(ctx).Delete(&pr).Error; err != nil {
 			return fmt.Errorf("delete price %d: %w", priceID, err)
 		}
-		return audit.Record(ctx, "delete", "contract_price", pr.ID, pr, nil)
+		return audit.Record(ctx, "delete_price", "contract", contractID, pr, nil)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
 )
@@ -78,6 +79,15 @@ func TestAddPriceRules(t *testing.T) {
 	if err != nil || len(got.Prices) != 7 {
 		t.Fatalf("contract has %d prices, %v; want 7", len(got.Prices), err)
 	}
+	// The contract's audit trail holds its prices.
+	es, _, err := audit.List(f.ctx, audit.Filter{Entity: "contract", EntityID: c.ID, Limit: 20})
+	if err != nil || len(es) != 8 || es[0].Action != "add_price" || es[7].Action != "create" {
+		t.Fatalf("contract audit = %d entries, %v", len(es), err)
+	}
+	if err := f.svc.DeletePrice(f.ctx, c.ID, got.Prices[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, f.svc.DeletePrice(f.ctx, c.ID, got.Prices[0].ID), apperr.KindNotFound, "deleting a price twice")
 }
 
 // The price in force is the one with the latest valid_from on or before the day: the
