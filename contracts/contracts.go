@@ -50,7 +50,8 @@ func (e Extension) Used() bool { return e.UsedAt != nil }
 // all. The term runs from StartsOn to EndsOn, both included. NoticeDeadline is the last
 // day to give notice: EndsOn minus NoticeMonths, clamped to the month's last day; it is
 // stored so that deadline lists are an index scan. Status, ExtensionsLeft and SLA are
-// derived when the contract is read.
+// derived when the contract is read. Lists carry ExtensionsLeft (counted in SQL) but
+// not the options themselves; a single contract carries both.
 type Contract struct {
 	ID                 int64       `json:"id" gorm:"primaryKey"`
 	Number             string      `json:"number"`
@@ -68,8 +69,8 @@ type Contract struct {
 	SLAResolutionHours *int        `json:"-" gorm:"column:sla_resolution_hours"`
 	SLA                *SLA        `json:"sla" gorm:"-"`
 	Status             Status      `json:"status" gorm:"-"`
-	ExtensionsLeft     int         `json:"extensions_left" gorm:"-"`
-	Extensions         []Extension `json:"extensions" gorm:"-"`
+	ExtensionsLeft     int         `json:"extensions_left" gorm:"->;-:migration"`
+	Extensions         []Extension `json:"extensions,omitempty" gorm:"-"`
 	CreatedAt          time.Time   `json:"created_at"`
 	UpdatedAt          time.Time   `json:"updated_at"`
 }
@@ -113,7 +114,7 @@ func (c *Contract) derive(today civil.Date) {
 		c.SLA = &SLA{ResponseHours: *c.SLAResponseHours, ResolutionHours: *c.SLAResolutionHours}
 	}
 	if c.Extensions == nil {
-		c.Extensions = []Extension{}
+		return // a list: ExtensionsLeft came from the query
 	}
 	c.ExtensionsLeft = 0
 	for _, e := range c.Extensions {

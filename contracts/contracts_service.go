@@ -47,6 +47,9 @@ func (s *Service) CreateContract(ctx context.Context, in NewContract) (*Contract
 				return fmt.Errorf("create extension options: %w", err)
 			}
 		}
+		if c.Extensions == nil {
+			c.Extensions = []Extension{}
+		}
 		c.derive(s.today())
 		if err := audit.Record(ctx, "create", "contract", c.ID, nil, c); err != nil {
 			return err
@@ -132,10 +135,16 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) ([]Contra
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.withExtensions(ctx, cs); err != nil {
-		return nil, 0, err
-	}
+	s.derive(cs)
 	return cs, next, nil
+}
+
+// derive sets the derived fields of cs, a list without extension options.
+func (s *Service) derive(cs []Contract) {
+	today := s.today()
+	for i := range cs {
+		cs[i].derive(today)
+	}
 }
 
 // withExtensions loads the extension options of cs in one query and derives their
@@ -159,6 +168,9 @@ func (s *Service) withExtensions(ctx context.Context, cs []Contract) error {
 	today := s.today()
 	for i := range cs {
 		cs[i].Extensions = by[cs[i].ID]
+		if cs[i].Extensions == nil {
+			cs[i].Extensions = []Extension{}
+		}
 		cs[i].derive(today)
 	}
 	return nil

@@ -126,6 +126,9 @@ func TestExtendUntilNoneLeft(t *testing.T) {
 	if e := c.Extensions[0]; !e.Used() || e.EndsBefore != d("2025-01-31") || e.EndsAfter != d("2025-02-28") || e.UsedBy != admin.Name {
 		t.Fatalf("used option = %+v", e)
 	}
+	if cs, _, err := f.svc.ListContracts(f.ctx, contracts.ContractFilter{}); err != nil || cs[0].ExtensionsLeft != 1 || cs[0].Extensions != nil {
+		t.Fatalf("list after one extension = %+v, %v; want 1 left, counted without the options", cs, err)
+	}
 	c, err = f.svc.Extend(f.ctx, c.ID)
 	if err != nil || c.EndsOn != d("2026-02-28") || c.ExtensionsLeft != 0 {
 		t.Fatalf("second extension: %+v, %v", c, err)

@@ -136,7 +136,8 @@ func (s *Service) MemberContracts(ctx context.Context, memberID int64) ([]Contra
 	if err := contractQuery(ctx, contractScope{memberID: memberID}).Order("c.number").Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("contracts of member %d: %w", memberID, err)
 	}
-	return cs, s.withExtensions(ctx, cs)
+	s.derive(cs)
+	return cs, nil
 }
 
 // listContractParticipants returns a contract's participants by member name and

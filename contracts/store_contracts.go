@@ -56,11 +56,12 @@ func (f *ContractFilter) check() error {
 	return fe.Err()
 }
 
-// contractQuery selects contracts with their vendor's name and scheme's code, narrowed
-// to what sc sees.
+// contractQuery selects contracts with their vendor's name, scheme's code and the count
+// of unused extension options, narrowed to what sc sees.
 func contractQuery(ctx context.Context, sc contractScope) *gorm.DB {
 	q := db.Conn(ctx).Table("contracts c").
-		Select("c.*, v.name AS vendor_name, s.code AS scheme_code").
+		Select("c.*, v.name AS vendor_name, s.code AS scheme_code, " +
+			"(SELECT COUNT(*) FROM contract_extensions e WHERE e.contract_id = c.id AND e.used_at IS NULL) AS extensions_left").
 		Joins("JOIN vendors v ON v.id = c.vendor_id").
 		Joins("LEFT JOIN schemes s ON s.id = c.scheme_id")
 	if sc.vendorID != 0 {
