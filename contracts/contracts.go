@@ -57,9 +57,9 @@ type Contract struct {
 	Number             string      `json:"number"`
 	Title              string      `json:"title"`
 	VendorID           int64       `json:"vendor_id"`
-	VendorName         string      `json:"vendor_name" gorm:"->;-:migration"`
+	VendorName         string      `json:"vendor_name" gorm:"-"`
 	SchemeID           *int64      `json:"scheme_id"`
-	SchemeCode         *string     `json:"scheme_code" gorm:"->;-:migration"`
+	SchemeCode         *string     `json:"scheme_code" gorm:"-"`
 	TenderRef          string      `json:"tender_ref"`
 	StartsOn           civil.Date  `json:"starts_on"`
 	EndsOn             civil.Date  `json:"ends_on"`
@@ -69,7 +69,7 @@ type Contract struct {
 	SLAResolutionHours *int        `json:"-" gorm:"column:sla_resolution_hours"`
 	SLA                *SLA        `json:"sla" gorm:"-"`
 	Status             Status      `json:"status" gorm:"-"`
-	ExtensionsLeft     int         `json:"extensions_left" gorm:"->;-:migration"`
+	ExtensionsLeft     int         `json:"extensions_left" gorm:"-"`
 	Extensions         []Extension `json:"extensions,omitempty" gorm:"-"`
 	CreatedAt          time.Time   `json:"created_at"`
 	UpdatedAt          time.Time   `json:"updated_at"`

@@ -33,7 +33,7 @@ func (s *Service) CreateContract(ctx context.Context, in NewContract) (*Contract
 		if err := s.checkParties(ctx, c.VendorID, c.SchemeID); err != nil {
 			return err
 		}
-		if err := db.Conn(ctx).Omit("VendorName", "SchemeCode").Create(c).Error; err != nil {
+		if err := db.Conn(ctx).Create(c).Error; err != nil {
 			if db.IsUniqueViolation(err) {
 				return conflict("number", apperr.Taken, "contract number %q is already in use", c.Number)
 			}
@@ -108,8 +108,8 @@ func (s *Service) GetContract(ctx context.Context, id int64) (*ContractDetail, e
 // loadContract returns contract id as sc sees it, with its extensions and derived
 // fields, or NotFound.
 func (s *Service) loadContract(ctx context.Context, id int64, sc contractScope) (*Contract, error) {
-	var cs []Contract
-	if err := contractQuery(ctx, sc).Where("c.id = ?", id).Find(&cs).Error; err != nil {
+	cs, err := findContracts(contractQuery(ctx, sc).Where("c.id = ?", id))
+	if err != nil {
 		return nil, fmt.Errorf("load contract %d: %w", id, err)
 	}
 	if len(cs) == 0 {

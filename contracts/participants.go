@@ -132,8 +132,8 @@ func (s *Service) MemberContracts(ctx context.Context, memberID int64) ([]Contra
 	if !p.SeesMember(memberID) {
 		return nil, apperr.NotFound("member %d not found", memberID)
 	}
-	var cs []Contract
-	if err := contractQuery(ctx, contractScope{memberID: memberID}).Order("c.number").Find(&cs).Error; err != nil {
+	cs, err := findContracts(contractQuery(ctx, contractScope{memberID: memberID}).Order("c.number"))
+	if err != nil {
 		return nil, fmt.Errorf("contracts of member %d: %w", memberID, err)
 	}
 	s.derive(cs)
