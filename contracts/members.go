@@ -26,17 +26,22 @@ const (
 	KindRegion       = "region"
 )
 
-// Member is a municipality or a region that owns the centre.
+// Member is a municipality or a region that owns the centre. Inhabitants and
+// Inhabitants65Plus are the figures valid today (the columns keep a copy, refreshed
+// whenever figures change and daily); Figures, set by GetMember, is their history.
 type Member struct {
-	ID                int64     `json:"id" gorm:"primaryKey"`
-	Code              string    `json:"code"`
-	Name              string    `json:"name"`
-	Kind              string    `json:"kind"`
-	EAN               string    `json:"ean" gorm:"column:ean"`
-	Inhabitants       int64     `json:"inhabitants"`
-	Inhabitants65Plus int64     `json:"inhabitants_65_plus" gorm:"column:inhabitants_65_plus"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	ID                     int64      `json:"id" gorm:"primaryKey"`
+	Code                   string     `json:"code"`
+	Name                   string     `json:"name"`
+	Kind                   string     `json:"kind"`
+	EAN                    string     `json:"ean" gorm:"column:ean"`
+	Inhabitants            int64      `json:"inhabitants"`
+	Inhabitants65Plus      int64      `json:"inhabitants_65_plus" gorm:"column:inhabitants_65_plus"`
+	Inhabitants65PlusKnown bool       `json:"inhabitants_65_plus_known" gorm:"-"`
+	FiguresValidFrom       civil.Date `json:"figures_valid_from" gorm:"-"`
+	Figures                []Figures  `json:"figures,omitempty" gorm:"-"`
+	CreatedAt              time.Time  `json:"created_at"`
+	UpdatedAt              time.Time  `json:"updated_at"`
 }
 
 // Code is a member code in input: the municipality number, sent as a string or a

@@ -13,8 +13,35 @@ import (
 	"github.com/fsc/backoffice/internal/validate"
 )
 
-// Service holds the use cases on members, schemes and participation.
-type Service struct{}
+// Service holds the use cases on members, schemes and participation, vendors,
+// contracts, their price lists and participants, and member figures.
+type Service struct {
+	// Products checks the product ids of prices against inventory's catalogue, which is
+	// to the right of contracts: cmd/fsc wires inventory's service in. Without it product
+	// ids are taken as given.
+	Products ProductChecker
+	// NoticeDays is how many days ahead the daily check raises a notice before a
+	// contract's notice deadline and before its end; DefaultNoticeDays if 0.
+	NoticeDays int
+	// MaxDocumentBytes bounds an uploaded contract document; DefaultMaxDocumentBytes if 0.
+	MaxDocumentBytes int64
+	// Today returns the business day that statuses, deadlines and figures are computed
+	// for; civil.Today if nil (tests set a fixed day).
+	Today func() civil.Date
+}
+
+// ProductChecker is what contracts needs of the catalogue: whether a product exists. It
+// returns an apperr NotFound error when it does not.
+type ProductChecker interface {
+	ProductExists(ctx context.Context, id int64) error
+}
+
+func (s *Service) today() civil.Date {
+	if s.Today != nil {
+		return s.Today()
+	}
+	return civil.Today()
+}
 
 // NewService returns a Service.
 func NewService() *Service { return &Service{} }
@@ -35,16 +62,22 @@ func (s *Service) CreateMember(ctx context.Context, in NewMember) (*Member, erro
 		if err := insertMember(ctx, m); err != nil {
 			return err
 		}
-		return audit.Record(ctx, "create", "member", m.ID, nil, m)
+		if err := audit.Record(ctx, "create", "member", m.ID, nil, m); err != nil {
+			return err
+		}
+		inh65 := in.Inhabitants65Plus
+		return setTodaysFigures(ctx, m.ID, s.today(), in.Inhabitants, &inh65)
 	})
 	if err != nil {
 		return nil, err
 	}
+	m.Inhabitants65PlusKnown, m.FiguresValidFrom = true, s.today()
 	return m, nil
 }
 
-// GetMember returns member id. A member user asking for another member gets NotFound,
-// as for an id that does not exist.
+// GetMember returns member id with the figures valid today and all its figures, oldest
+// first. A member user asking for another member gets NotFound, as for an id that does
+// not exist.
 func (s *Service) GetMember(ctx context.Context, id int64) (*Member, error) {
 	p, err := auth.RequireAny(ctx)
 	if err != nil {
@@ -53,7 +86,21 @@ func (s *Service) GetMember(ctx context.Context, id int64) (*Member, error) {
 	if !p.SeesMember(id) {
 		return nil, apperr.NotFound("member %d not found", id)
 	}
-	return findMember(ctx, id)
+	m, err := findMember(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Figures, err = listFigures(ctx, id); err != nil {
+		return nil, err
+	}
+	m.Inhabitants65PlusKnown = true
+	today := s.today()
+	for _, f := range m.Figures {
+		if !f.ValidFrom.After(today) {
+			m.applyFigures(f)
+		}
+	}
+	return m, nil
 }
 
 // MemberExists returns nil if member id exists and NotFound otherwise, whoever asks.
@@ -91,10 +138,16 @@ func (s *Service) ListMembers(ctx context.Context, f MemberFilter) ([]Member, in
 		}
 		f.onlyID = *p.MemberID
 	}
-	return listMembers(ctx, f)
+	ms, next, err := listMembers(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return ms, next, overlayFigures(ctx, ms, s.today())
 }
 
-// UpdateMember applies patch to member id (staff only). It returns NotFound for an
+// UpdateMember applies patch to member id (staff only). New inhabitants figures are the
+// figures from today on: they replace a set recorded today, else add one valid from
+// today (AddFigures records figures from another day). It returns NotFound for an
 // unknown id and Invalid for bad fields.
 func (s *Service) UpdateMember(ctx context.Context, id int64, patch MemberPatch) (*Member, error) {
 	if _, err := auth.RequireStaff(ctx); err != nil {
@@ -104,10 +157,21 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, patch MemberPatch)
 		return nil, err
 	}
 	var out *Member
+	today := s.today()
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		m, err := findMember(ctx, id)
+		m, err := lockMember(ctx, id)
 		if err != nil {
 			return err
+		}
+		cur, err := figuresOn(ctx, id, today)
+		if err != nil {
+			return err
+		}
+		var inh65 *int64 // today's 65+ figure, nil when not known
+		if cur != nil {
+			m.Inhabitants, inh65 = cur.Inhabitants, cur.Inhabitants65Plus
+		} else {
+			inh65 = &m.Inhabitants65Plus
 		}
 		before := *m
 		if patch.Name != nil {
@@ -123,23 +187,34 @@ func (s *Service) UpdateMember(ctx context.Context, id int64, patch MemberPatch)
 			m.Inhabitants = *patch.Inhabitants
 		}
 		if patch.Inhabitants65Plus != nil {
-			m.Inhabitants65Plus = *patch.Inhabitants65Plus
+			inh65 = patch.Inhabitants65Plus
 		}
 		var fe apperr.Fields
 		if m.Name == "" {
 			fe.Add("name", apperr.Required, "is required")
 		}
-		if m.Inhabitants65Plus > m.Inhabitants {
+		if inh65 != nil && *inh65 > m.Inhabitants {
 			fe.Add("inhabitants_65_plus", apperr.NotAbove, "must not exceed %s (%d)", "inhabitants", m.Inhabitants)
 		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		if err := db.Conn(ctx).Save(m).Error; err != nil {
+		if err := db.Conn(ctx).Select("Name", "Kind", "EAN", "UpdatedAt").Save(m).Error; err != nil {
 			return fmt.Errorf("update member %d: %w", id, err)
 		}
-		out = m
-		return audit.Record(ctx, "update", "member", m.ID, before, m)
+		if err := audit.Record(ctx, "update", "member", m.ID, before, m); err != nil {
+			return err
+		}
+		if patch.Inhabitants != nil || patch.Inhabitants65Plus != nil {
+			if err := setTodaysFigures(ctx, id, today, m.Inhabitants, inh65); err != nil {
+				return err
+			}
+		}
+		if _, err := syncMemberFigures(ctx, id, today); err != nil {
+			return err
+		}
+		out, err = s.GetMember(ctx, id)
+		return err
 	})
 	return out, err
 }

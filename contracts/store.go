@@ -20,9 +20,18 @@ func insertMember(ctx context.Context, m *Member) error {
 	return nil
 }
 
-func findMember(ctx context.Context, id int64) (*Member, error) {
+func findMember(ctx context.Context, id int64) (*Member, error) { return takeMember(ctx, id, false) }
+
+// lockMember returns member id, locked until the transaction ends.
+func lockMember(ctx context.Context, id int64) (*Member, error) { return takeMember(ctx, id, true) }
+
+func takeMember(ctx context.Context, id int64, lock bool) (*Member, error) {
+	q := db.Conn(ctx)
+	if lock {
+		q = db.ForUpdate(q)
+	}
 	var m Member
-	err := db.Conn(ctx).Take(&m, id).Error
+	err := q.Take(&m, id).Error
 	if db.IsNotFound(err) {
 		return nil, apperr.NotFound("member %d not found", id)
 	}

@@ -153,6 +153,7 @@ const (
 type Receipt struct {
 	ID             int64         `json:"id" gorm:"primaryKey"`
 	LocationID     int64         `json:"location_id"`
+	ContractID     *int64        `json:"contract_id,omitempty"`
 	Reference      string        `json:"reference"`
 	CreatedAt      time.Time     `json:"created_at"`
 	CreatedBy      string        `json:"created_by"`

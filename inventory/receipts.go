@@ -7,17 +7,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"gorm.io/gorm"
 )
 
 // NewReceipt is goods arriving at a location: per line either serials (serial-tracked
-// products) or a quantity (consumables).
+// products) or a quantity (consumables). Goods delivered under a contract name it: a
+// line without a unit cost (0) then costs the contract's purchase price in force today.
 type NewReceipt struct {
 	LocationID int64            `json:"location_id"`
+	ContractID *int64           `json:"contract_id"`
 	Reference  string           `json:"reference"`
 	Lines      []NewReceiptLine `json:"lines"`
 }
@@ -41,7 +45,9 @@ func ValidSerial(s string) bool { return serialRE.MatchString(s) }
 
 // CreateReceipt records goods arriving (logistics): all or nothing. It returns Invalid
 // naming every bad row (unknown product, empty, malformed or duplicate serial, within
-// the receipt or with existing devices, missing quantity) and stores nothing then.
+// the receipt or with existing devices, missing quantity; an unknown contract, a line
+// without unit cost whose product the contract has no purchase price for) and stores
+// nothing then.
 func (s *Service) CreateReceipt(ctx context.Context, in NewReceipt) (*Receipt, error) {
 	p, err := auth.Require(ctx, auth.RoleLogistics)
 	if err != nil {
@@ -59,7 +65,8 @@ func (s *Service) CreateReceipt(ctx context.Context, in NewReceipt) (*Receipt, e
 			return err
 		}
 		if err := audit.Record(ctx, "create", "receipt", out.ID, nil, map[string]any{
-			"location_id": in.LocationID, "reference": in.Reference, "lines": len(in.Lines), "devices_created": out.DevicesCreated}); err != nil {
+			"location_id": in.LocationID, "contract_id": in.ContractID, "reference": in.Reference, "lines": len(in.Lines),
+			"devices_created": out.DevicesCreated}); err != nil {
 			return err
 		}
 		ids := make([]int64, 0, len(in.Lines))
@@ -140,7 +147,38 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 			return nil, err
 		}
 	}
+	if len(fe) == 0 && in.ContractID != nil {
+		if err := s.contractCosts(ctx, in, &fe); err != nil {
+			return nil, err
+		}
+	}
 	return products, fe.Err()
+}
+
+// contractCosts gives each line of a receipt under a contract that has no unit cost the
+// contract's purchase price in force today, and names the lines it has none for.
+func (s *Service) contractCosts(ctx context.Context, in *NewReceipt, fe *apperr.Fields) error {
+	today := civil.Today()
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		if l.UnitCostOre != 0 {
+			continue
+		}
+		cost, ok, err := s.Members.PurchasePrice(ctx, *in.ContractID, l.ProductID, today)
+		switch {
+		case apperr.Is(err, apperr.KindNotFound):
+			fe.Add("contract_id", apperr.Unknown, "no contract with id %d", *in.ContractID)
+			return nil
+		case err != nil:
+			return err
+		case !ok:
+			fe.Add(fmt.Sprintf("lines[%d].unit_cost_ore", i), contracts.CodeNoContractPrice,
+				"contract %d has no purchase price for product %d on %s; give the unit cost", *in.ContractID, l.ProductID, today)
+		default:
+			l.UnitCostOre = cost
+		}
+	}
+	return nil
 }
 
 // receiptSerialField names serial idx of receipt line i in field errors.
@@ -256,7 +294,7 @@ func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Field
 // the ledger entries of consumables.
 func insertReceipt(ctx context.Context, actor string, in NewReceipt, products map[int64]*Product) (*Receipt, error) {
 	now := time.Now().UTC()
-	r := &Receipt{LocationID: in.LocationID, Reference: in.Reference, CreatedAt: now, CreatedBy: actor}
+	r := &Receipt{LocationID: in.LocationID, ContractID: in.ContractID, Reference: in.Reference, CreatedAt: now, CreatedBy: actor}
 	conn := db.Conn(ctx)
 	if err := conn.Omit("DevicesCreated", "Lines").Create(r).Error; err != nil {
 		return nil, fmt.Errorf("create receipt: %w", err)

@@ -12,11 +12,14 @@ import (
 	"github.com/fsc/backoffice/internal/validate"
 )
 
-// Members is what inventory needs of the contracts domain.
+// Members is what inventory needs of the contracts domain: members, their schemes, and
+// the purchase price a contract sets for a product on a day (false when it sets none;
+// NotFound for an unknown contract).
 type Members interface {
 	MemberExists(ctx context.Context, id int64) error
 	SchemeExists(ctx context.Context, id int64) error
 	Participates(ctx context.Context, memberID, schemeID int64, d civil.Date) (bool, error)
+	PurchasePrice(ctx context.Context, contractID, productID int64, d civil.Date) (int64, bool, error)
 }
 
 // Service holds the inventory use cases.
@@ -72,6 +75,13 @@ func (s *Service) ListProducts(ctx context.Context) ([]Product, error) {
 		return nil, err
 	}
 	return listProducts(ctx)
+}
+
+// ProductExists returns nil if product id exists and NotFound otherwise, whoever asks:
+// what contracts checks a price's product with.
+func (s *Service) ProductExists(ctx context.Context, id int64) error {
+	_, err := findProduct(ctx, id)
+	return err
 }
 
 // GetProduct returns product id, or NotFound.

@@ -18,7 +18,9 @@ import (
 
 type fixture struct {
 	ctx     context.Context // logistics
+	sys     context.Context
 	svc     *inventory.Service
+	cs      *contracts.Service
 	loc     *inventory.Location
 	tablet  *inventory.Product
 	strips  *inventory.Product
@@ -31,7 +33,8 @@ func setup(t *testing.T) *fixture {
 	base := testenv.Context(t, g)
 	cs := contracts.NewService()
 	sys := testenv.As(base, auth.System)
-	f := &fixture{svc: inventory.NewService(cs), ctx: testenv.As(base, auth.Principal{UserID: 2, Name: "lager@fsc.dk", Role: auth.RoleLogistics})}
+	f := &fixture{svc: inventory.NewService(cs), cs: cs, sys: sys, ctx: testenv.As(base, auth.Principal{UserID: 2, Name: "lager@fsc.dk", Role: auth.RoleLogistics})}
+	cs.Products = f.svc
 	for _, code := range []string{"751", "657"} {
 		m, err := cs.CreateMember(sys, contracts.NewMember{Code: contracts.Code(code), Name: "K" + code, Kind: "municipality", EAN: "5798000416604"})
 		if err != nil {

@@ -18,6 +18,7 @@ type NewUser struct {
 	Password string `json:"password"`
 	Role     Role   `json:"role"`
 	MemberID *int64 `json:"member_id"`
+	VendorID *int64 `json:"vendor_id"`
 }
 
 func (s *Service) validatePassword(fe *apperr.Fields, field, pw string) {
@@ -44,7 +45,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 		fe.Add("name", apperr.Required, "is required")
 	}
 	s.validatePassword(&fe, "password", in.Password)
-	if err := s.checkRoleMember(ctx, &fe, in.Role, in.MemberID); err != nil {
+	if err := s.checkRoleScope(ctx, &fe, in.Role, in.MemberID, in.VendorID); err != nil {
 		return nil, err
 	}
 	if err := fe.Err(); err != nil {
@@ -54,7 +55,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, MemberID: in.MemberID, PasswordHash: hash}
+	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, MemberID: in.MemberID, VendorID: in.VendorID, PasswordHash: hash}
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(u).Error; err != nil {
 			if db.IsUniqueViolation(err) {
@@ -75,6 +76,7 @@ type UserPatch struct {
 	Name     *string `json:"name"`
 	Role     *Role   `json:"role"`
 	MemberID *int64  `json:"member_id"`
+	VendorID *int64  `json:"vendor_id"`
 	Disabled *bool   `json:"disabled"`
 	Password *string `json:"password"`
 }
@@ -104,12 +106,18 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 			if u.Role != RoleMember {
 				u.MemberID = nil
 			}
+			if u.Role != RoleVendor {
+				u.VendorID = nil
+			}
 		}
 		if p.MemberID != nil {
 			u.MemberID = p.MemberID
 		}
-		if p.Role != nil || p.MemberID != nil {
-			if err := s.checkRoleMember(ctx, &fe, u.Role, u.MemberID); err != nil {
+		if p.VendorID != nil {
+			u.VendorID = p.VendorID
+		}
+		if p.Role != nil || p.MemberID != nil || p.VendorID != nil {
+			if err := s.checkRoleScope(ctx, &fe, u.Role, u.MemberID, u.VendorID); err != nil {
 				return err
 			}
 		}
@@ -133,9 +141,10 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		if err := db.Conn(ctx).Save(u).Error; err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
 		}
-		// A changed role, member, password or a disabled account ends every open session
-		// so that nobody keeps rights they no longer have.
-		if u.Disabled || u.Role != before.Role || p.Password != nil || !sameID(u.MemberID, before.MemberID) {
+		// A changed role, member, vendor, password or a disabled account ends every open
+		// session so that nobody keeps rights they no longer have.
+		if u.Disabled || u.Role != before.Role || p.Password != nil || !sameID(u.MemberID, before.MemberID) ||
+			!sameID(u.VendorID, before.VendorID) {
 			if err := db.Conn(ctx).Model(&Token{}).
 				Where("user_id = ? AND revoked_at IS NULL", u.ID).
 				Update("revoked_at", time.Now().UTC()).Error; err != nil {
@@ -195,6 +204,7 @@ type NewToken struct {
 	Name      string     `json:"name"`
 	Role      Role       `json:"role"`
 	MemberID  *int64     `json:"member_id"`
+	VendorID  *int64     `json:"vendor_id"`
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
@@ -216,7 +226,7 @@ func (s *Service) CreateToken(ctx context.Context, in NewToken) (*CreatedToken, 
 	if in.Name == "" {
 		fe.Add("name", apperr.Required, "is required")
 	}
-	if err := s.checkRoleMember(ctx, &fe, in.Role, in.MemberID); err != nil {
+	if err := s.checkRoleScope(ctx, &fe, in.Role, in.MemberID, in.VendorID); err != nil {
 		return nil, err
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(time.Now()) {
@@ -226,7 +236,7 @@ func (s *Service) CreateToken(ctx context.Context, in NewToken) (*CreatedToken, 
 		return nil, err
 	}
 	plain, hash := newToken("fsca_")
-	t := &Token{Kind: kindAPI, Name: in.Name, Role: in.Role, MemberID: in.MemberID, Hash: hash, ExpiresAt: in.ExpiresAt}
+	t := &Token{Kind: kindAPI, Name: in.Name, Role: in.Role, MemberID: in.MemberID, VendorID: in.VendorID, Hash: hash, ExpiresAt: in.ExpiresAt}
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		if err := db.Conn(ctx).Create(t).Error; err != nil {
 			return fmt.Errorf("create token: %w", err)

@@ -61,6 +61,15 @@ func (p Principal) SeesMember(id int64) bool {
 	return p.MemberID != nil && *p.MemberID == id
 }
 
+// SeesVendor reports whether p may see objects of vendor id: staff see all, a vendor
+// user only its own vendor, a member user none.
+func (p Principal) SeesVendor(id int64) bool {
+	if p.IsStaff() {
+		return true
+	}
+	return p.Role == RoleVendor && p.VendorID != nil && *p.VendorID == id
+}
+
 type ctxKey struct{}
 
 // WithPrincipal returns ctx carrying p, also as the audit actor.

@@ -21,6 +21,12 @@ type MemberChecker interface {
 	MemberExists(ctx context.Context, id int64) error
 }
 
+// VendorChecker is what auth needs of the vendor registry: whether a vendor exists. It
+// returns an apperr NotFound error when it does not.
+type VendorChecker interface {
+	VendorExists(ctx context.Context, id int64) error
+}
+
 // LoginLimits bounds login attempts: every attempt per client address, and failed
 // attempts per account.
 type LoginLimits struct {
@@ -37,7 +43,10 @@ var DefaultLoginLimits = LoginLimits{
 
 // Service manages users, sessions and API tokens.
 type Service struct {
-	Members    MemberChecker
+	Members MemberChecker
+	// Vendors checks the vendor_id of vendor users and tokens; without it a vendor_id
+	// cannot be checked and is refused.
+	Vendors    VendorChecker
 	Limiter    *redis_rate.Limiter // nil disables login rate limiting
 	Limits     LoginLimits
 	SessionTTL time.Duration
@@ -79,9 +88,12 @@ func (s *Service) remember(hash string, gen uint64, cp cachedPrincipal) {
 }
 
 // NewService returns a Service with default limits, a 12-hour session and principals
-// cached for 5 seconds.
+// cached for 5 seconds. When members also keeps the vendors (contracts.Service does), it
+// is the VendorChecker too.
 func NewService(members MemberChecker, limiter *redis_rate.Limiter) *Service {
-	return &Service{Members: members, Limiter: limiter, Limits: DefaultLoginLimits, SessionTTL: 12 * time.Hour, CacheTTL: 5 * time.Second}
+	s := &Service{Members: members, Limiter: limiter, Limits: DefaultLoginLimits, SessionTTL: 12 * time.Hour, CacheTTL: 5 * time.Second}
+	s.Vendors, _ = members.(VendorChecker)
+	return s
 }
 
 // Session is the answer to a successful login.
@@ -118,7 +130,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*Ses
 	}
 	plain, hash := newToken("fscs_")
 	exp := time.Now().UTC().Add(s.SessionTTL).Truncate(time.Second)
-	t := Token{Kind: kindSession, UserID: &u.ID, Name: "login", Role: u.Role, MemberID: u.MemberID, Hash: hash, ExpiresAt: &exp}
+	t := Token{Kind: kindSession, UserID: &u.ID, Name: "login", Role: u.Role, MemberID: u.MemberID, VendorID: u.VendorID, Hash: hash, ExpiresAt: &exp}
 	if err := db.Conn(ctx).Create(&t).Error; err != nil {
 		return nil, fmt.Errorf("login: create session: %w", err)
 	}
@@ -197,7 +209,7 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	if row.Disabled != nil && *row.Disabled {
 		return Principal{}, apperr.Unauthorized("invalid or expired token")
 	}
-	p := Principal{TokenID: row.ID, Name: row.Name, Role: row.Role, MemberID: row.MemberID}
+	p := Principal{TokenID: row.ID, Name: row.Name, Role: row.Role, MemberID: row.MemberID, VendorID: row.VendorID}
 	if row.UserID != nil {
 		p.UserID = *row.UserID
 		p.Name = *row.Email
@@ -233,7 +245,7 @@ func (s *Service) Me(ctx context.Context) (*User, error) {
 		return nil, err
 	}
 	if p.UserID == 0 {
-		return &User{Name: p.Name, Email: "", Role: p.Role, MemberID: p.MemberID}, nil
+		return &User{Name: p.Name, Email: "", Role: p.Role, MemberID: p.MemberID, VendorID: p.VendorID}, nil
 	}
 	var u User
 	if err := db.Conn(ctx).Take(&u, p.UserID).Error; err != nil {
@@ -243,6 +255,33 @@ func (s *Service) Me(ctx context.Context) (*User, error) {
 }
 
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// checkRoleScope validates a role with its member and vendor for a user or token: a
+// member user belongs to one member, a vendor user to one vendor, nobody else to either.
+func (s *Service) checkRoleScope(ctx context.Context, fe *apperr.Fields, role Role, memberID, vendorID *int64) error {
+	if err := s.checkRoleMember(ctx, fe, role, memberID); err != nil {
+		return err
+	}
+	if !role.Valid() {
+		return nil
+	}
+	switch {
+	case role == RoleVendor && vendorID == nil:
+		fe.Add("vendor_id", apperr.Required, "is required for role vendor")
+	case role != RoleVendor && vendorID != nil:
+		fe.Add("vendor_id", CodeVendorOnlyForVendorRole, "is only allowed for role vendor")
+	case vendorID != nil && s.Vendors == nil:
+		return fmt.Errorf("check vendor %d: auth has no vendor registry", *vendorID)
+	case vendorID != nil:
+		err := s.Vendors.VendorExists(ctx, *vendorID)
+		if apperr.Is(err, apperr.KindNotFound) {
+			fe.Add("vendor_id", apperr.Unknown, "no vendor with id %d", *vendorID)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // checkRoleMember validates a role and member pair for a user or token.
 func (s *Service) checkRoleMember(ctx context.Context, fe *apperr.Fields, role Role, memberID *int64) error {

@@ -16,6 +16,7 @@ type User struct {
 	Name         string    `json:"name"`
 	Role         Role      `json:"role"`
 	MemberID     *int64    `json:"member_id"`
+	VendorID     *int64    `json:"vendor_id"`
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -30,6 +31,7 @@ type Token struct {
 	Name       string     `json:"name"`
 	Role       Role       `json:"role"`
 	MemberID   *int64     `json:"member_id"`
+	VendorID   *int64     `json:"vendor_id"`
 	Hash       string     `json:"-"`
 	ExpiresAt  *time.Time `json:"expires_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -41,6 +43,7 @@ type Token struct {
 var (
 	CodeDisableSelf             = apperr.NewCode("disable_self")                // no args
 	CodeMemberOnlyForMemberRole = apperr.NewCode("member_only_for_member_role") // no args
+	CodeVendorOnlyForVendorRole = apperr.NewCode("vendor_only_for_vendor_role") // no args
 )
 
 const (

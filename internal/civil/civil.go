@@ -152,3 +152,10 @@ func (d *Date) scanString(s string) error {
 	*d = p
 	return nil
 }
+
+// DaysUntil returns the number of days from d to e: positive when e is later, 0 on the
+// same day. Both are UTC midnights, so the difference of their Unix times is whole days
+// (and, unlike time.Duration, does not overflow across the years 1–9999).
+func (d Date) DaysUntil(e Date) int {
+	return int((e.t.Unix() - d.t.Unix()) / 86400)
+}
