@@ -2,6 +2,7 @@ package contracts_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
@@ -313,4 +314,36 @@ func TestUpdateContractMovesDeadline(t *testing.T) {
 		t.Fatalf("days left = %d, %d", got.NoticeDaysLeft(d("2024-11-01")), got.EndDaysLeft(d("2025-05-30")))
 	}
 	_ = civil.Date{}
+}
+
+func TestActiveSLAIsTheContractInForce(t *testing.T) {
+	f := newFix(t)
+	v := f.vendor(t, "Viewcare A/S", "29190925")
+	old := f.contract(t, "C-OLD", v, "2024-01-01", "2024-12-31")
+	cur := f.contract(t, "C-NEW", v, "2025-01-01", "2026-12-31")
+	f.contract(t, "C-NOSLA", v, "2025-06-01", "2026-12-31") // later, but without terms
+	for _, u := range []struct {
+		id        int64
+		resp, res int
+	}{{old.ID, 1, 4}, {cur.ID, 2, 8}} {
+		if _, err := f.svc.UpdateContract(f.ctx, u.id, contracts.ContractPatch{SLA: &contracts.SLA{ResponseHours: u.resp, ResolutionHours: u.res}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(s string) time.Time { x, _ := time.Parse(time.RFC3339, s); return x }
+	for _, x := range []struct {
+		at        string
+		resp, res int
+		ok        bool
+	}{
+		{"2024-06-01T10:00:00Z", 1, 4, true},
+		{"2024-12-31T23:30:00Z", 2, 8, true}, // already 1 January in Copenhagen (UTC+1)
+		{"2026-07-01T10:00:00Z", 2, 8, true},
+		{"2027-01-05T10:00:00Z", 0, 0, false},
+	} {
+		resp, res, ok, err := f.svc.ActiveSLA(f.ctx, v.ID, at(x.at))
+		if err != nil || ok != x.ok || resp != x.resp || res != x.res {
+			t.Errorf("at %s: %d/%d ok=%v err=%v; want %d/%d ok=%v", x.at, resp, res, ok, err, x.resp, x.res, x.ok)
+		}
+	}
 }

@@ -164,3 +164,22 @@ func listContracts(ctx context.Context, sc contractScope, f ContractFilter, toda
 	}
 	return page(cs, limit, func(c Contract) int64 { return c.ID })
 }
+
+// activeSLA reads the SLA terms of vendorID's contract in force on day d, the one that
+// started last when several are; ok is false when none with terms is in force.
+func activeSLA(ctx context.Context, vendorID int64, d civil.Date) (resp, resol int, ok bool, err error) {
+	var row struct {
+		SLAResponseHours   *int
+		SLAResolutionHours *int
+	}
+	res := db.Conn(ctx).Table("contracts").Select("sla_response_hours, sla_resolution_hours").
+		Where("vendor_id = ? AND starts_on <= ? AND ends_on >= ? AND sla_response_hours IS NOT NULL AND sla_resolution_hours IS NOT NULL", vendorID, d, d).
+		Order("starts_on DESC, id DESC").Limit(1).Scan(&row)
+	if res.Error != nil {
+		return 0, 0, false, fmt.Errorf("active SLA of vendor %d: %w", vendorID, res.Error)
+	}
+	if res.RowsAffected == 0 || row.SLAResponseHours == nil || row.SLAResolutionHours == nil {
+		return 0, 0, false, nil
+	}
+	return *row.SLAResponseHours, *row.SLAResolutionHours, true, nil
+}

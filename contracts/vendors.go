@@ -11,6 +11,7 @@ import (
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 )
 
@@ -246,4 +247,12 @@ func listVendors(ctx context.Context, f VendorFilter) ([]Vendor, int64, error) {
 		return nil, 0, fmt.Errorf("list vendors: %w", err)
 	}
 	return page(vs, limitOf(f.Limit), func(v Vendor) int64 { return v.ID })
+}
+
+// ActiveSLA returns the SLA terms (hours to first response and to resolution) of the
+// vendor's contract in force at the Copenhagen date of at, for support's escalation;
+// ok is false when the vendor has no such contract with terms. It answers whoever asks
+// (an escalating agent may not see every contract), and returns only database errors.
+func (s *Service) ActiveSLA(ctx context.Context, vendorID int64, at time.Time) (responseHours, resolutionHours int, ok bool, err error) {
+	return activeSLA(ctx, vendorID, civil.Of(at))
 }

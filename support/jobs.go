@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"fmt"
+	"github.com/fsc/backoffice/internal/notice"
 	"log/slog"
 	"time"
 
@@ -81,7 +82,8 @@ type slaPoint struct {
 	mark, covers int // covers: the marks this notice makes unnecessary
 	at           time.Time
 	due          time.Time
-	which, kind  string
+	which        string
+	kind         notice.Code
 }
 
 func (s *Service) checkSLA(ctx context.Context, id int64, now time.Time) (int, error) {

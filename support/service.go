@@ -8,6 +8,7 @@ import (
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/notice"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/support/calendar"
@@ -52,7 +53,7 @@ type VendorTerms interface {
 // Key must leave one notice.
 type Notice struct {
 	Key      string      // dedupe key, e.g. "support:sla:42:resolution:breach"
-	Kind     string      // NoticeSLAAtRisk or NoticeSLABreached
+	Kind     notice.Code // NoticeSLAAtRisk or NoticeSLABreached
 	Audience []auth.Role // who sees it
 	Entity   string      // "ticket"
 	EntityID int64
@@ -60,17 +61,27 @@ type Notice struct {
 	Args     []string // for the translation of Kind: ticket number, due kind, due time (RFC 3339)
 }
 
-// Kinds of the notices support raises.
-const (
-	NoticeSLAAtRisk   = "ticket_sla_at_risk"
-	NoticeSLABreached = "ticket_sla_breached"
+// Kinds of the notices support raises; Args: ticket number, "first_response" or
+// "resolution", the due time (RFC 3339).
+var (
+	NoticeSLAAtRisk   = notice.NewCode("ticket_sla_at_risk")
+	NoticeSLABreached = notice.NewCode("ticket_sla_breached")
 )
 
-// Notifier raises notices (internal/notice provides it). Raise runs inside the
-// caller's transaction when ctx carries one, so that a notice and the mark that it
-// was raised commit together.
+// Notifier raises notices. Raise runs inside the caller's transaction.
 type Notifier interface {
 	Raise(ctx context.Context, n Notice) error
+}
+
+// Notices raises support's notices through internal/notice: the Notifier of a wired
+// service (tests may put a recorder in its place).
+type Notices struct{}
+
+// Raise stores n as an internal/notice notice, once per Key.
+func (Notices) Raise(ctx context.Context, n Notice) error {
+	_, err := notice.Raise(ctx, &notice.Notice{Code: n.Kind, Args: n.Args, Audience: n.Audience,
+		Entity: n.Entity, EntityID: n.EntityID, DedupeKey: n.Key})
+	return err
 }
 
 // Service holds the call centre's use cases. Members, Devices and Orders are required;
@@ -91,7 +102,7 @@ type Service struct {
 // NewService returns a Service; set Vendors and Notifier before escalating and running
 // the SLA job.
 func NewService(m Members, d Devices, o Orders) *Service {
-	return &Service{Members: m, Devices: d, Orders: o, OLACalendar: calendar.TwentyFourSeven{}}
+	return &Service{Members: m, Devices: d, Orders: o, Notifier: Notices{}, OLACalendar: calendar.TwentyFourSeven{}}
 }
 
 func (s *Service) now() time.Time {

@@ -18,6 +18,7 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/support"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
 	"gorm.io/gorm"
@@ -46,20 +47,26 @@ type Services struct {
 	Contracts  *contracts.Service
 	Inventory  *inventory.Service
 	Orders     *orders.Service
+	Support    *support.Service
 
 	opts Options
 }
 
 // New builds every service on g and r with its hooks: stock arriving in inventory
-// fills orders' backorders, orders books with the carrier of opts, auth rate-limits
-// logins on r, and state changes hand their outbox rows to asynq right after commit.
+// fills orders' backorders, orders books with the carrier of opts, contracts checks
+// price products against inventory, support escalates under contracts' SLA terms and
+// swaps through orders, auth rate-limits logins on r, and state changes hand their
+// outbox rows to asynq right after commit.
 func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s := &Services{DB: g, Redis: r, opts: opts}
 	s.Dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
 	s.Contracts = contracts.NewService()
 	s.Inventory = inventory.NewService(s.Contracts)
+	s.Contracts.Products = s.Inventory
 	s.Orders = orders.NewService(s.Inventory, s.Contracts)
 	s.Inventory.StockArrived = s.Orders.StockArrived
+	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
+	s.Support.Vendors = s.Contracts
 	switch {
 	case opts.Carrier != nil:
 		s.Orders.Carrier = opts.Carrier
@@ -93,8 +100,10 @@ func (s *Services) NewWorker(concurrency int) *jobs.Worker {
 	w := jobs.NewWorker(s.Redis, jobs.WorkerConfig{Concurrency: concurrency, BaseContext: s.BaseContext,
 		ShutdownTimeout: s.opts.ShutdownTimeout})
 	w.UseOutbox(s.Dispatcher)
+	s.Contracts.RegisterJobs(w)
 	s.Inventory.RegisterJobs(w)
 	s.Orders.RegisterJobs(w)
+	s.Support.RegisterJobs(w)
 	return w
 }
 

@@ -90,8 +90,12 @@ func TestEveryCodeHasAWording(t *testing.T) {
 			return err
 		}
 		for _, m := range newCodeRE.FindAllSubmatch(b, -1) {
-			found++
-			key := "error." + string(m[1])
+			key := "error." + string(m[2])
+			if string(m[1]) == "notice." {
+				key = "notice." + string(m[2])
+			} else {
+				found++
+			}
 			declared[key] = true
 			for _, code := range Codes {
 				if !For(code).Has(key) {
@@ -114,7 +118,8 @@ func TestEveryCodeHasAWording(t *testing.T) {
 	}
 }
 
-var newCodeRE = regexp.MustCompile(`NewCode\("([a-z0-9_]+)"\)`)
+// newCodeRE finds apperr.NewCode (error.<code>) and notice.NewCode (notice.<code>).
+var newCodeRE = regexp.MustCompile(`(notice\.|apperr\.|\b)NewCode\("([a-z0-9_]+)"\)`)
 
 func TestPlurals(t *testing.T) {
 	da, en := For(DA), For(EN)
