@@ -322,6 +322,11 @@ setup_postgres || { warn "no PostgreSQL server for the tests"; servers_ok=0; }
 setup_redis || { warn "no Redis server for the tests"; servers_ok=0; }
 if [[ $servers_ok -eq 1 ]]; then
 	export FSC_TEST_DATABASE_URL FSC_TEST_REDIS_URL
+	# The backup drill runs pg_dump and pg_restore.
+	if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
+		info "pg_dump/pg_restore not found; installing Debian's postgresql-client"
+		apt_install postgresql-client || warn "could not install postgresql-client: the backup drill will fail"
+	fi
 	info "FSC_TEST_DATABASE_URL=$(redact "$FSC_TEST_DATABASE_URL")"
 	info "FSC_TEST_REDIS_URL=$(redact "$FSC_TEST_REDIS_URL")"
 	info "go test ${GO_TEST_FLAGS[*]} $* ${PKGS[*]}"

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
@@ -22,23 +23,22 @@ type app struct {
 }
 
 // open connects to the database and Redis and builds the services. The embedded
-// default (SQLite) migrates itself; PostgreSQL must have been migrated by `fsc migrate`.
+// default (SQLite) migrates itself; PostgreSQL is migrated by `fsc migrate`, which an
+// instance started beside it waits for (up to cfg.MigrateWait), as orchestrators start
+// everything at once.
 func open(ctx context.Context, cfg *Config) (*app, error) {
 	g, err := db.Open(cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if db.DialectOf(g) == db.SQLite {
-		if err := db.Migrate(g); err != nil {
-			db.Close(g)
-			return nil, err
-		}
-	} else if pending, err := db.Pending(g); err != nil || len(pending) > 0 {
+		err = db.Migrate(g)
+	} else {
+		err = db.WaitMigrated(ctx, g, cfg.MigrateWait, 500*time.Millisecond)
+	}
+	if err != nil {
 		db.Close(g)
-		if err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("database has %d unapplied migrations (first: %s); run `fsc migrate`", len(pending), pending[0])
+		return nil, err
 	}
 	r, err := jobs.OpenRedis(ctx, cfg.RedisURL)
 	if err != nil {
@@ -66,14 +66,27 @@ func runMigrate(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	defer db.Close(g)
-	pending, err := db.Pending(g)
+	applied, err := db.Apply(g)
 	if err != nil {
 		return err
 	}
-	if err := db.Migrate(g); err != nil {
+	slog.Info("migrations applied", "applied", len(applied), "total", len(db.Migrations()))
+	return nil
+}
+
+// runBackup runs `fsc backup FILE` or `fsc restore FILE`.
+func runBackup(ctx context.Context, cfg *Config, cmd, file string, force bool) error {
+	if cmd == "backup" {
+		if err := db.Backup(ctx, cfg.DatabaseURL, file); err != nil {
+			return err
+		}
+		slog.Info("backup written", "file", file)
+		return nil
+	}
+	if err := db.Restore(ctx, cfg.DatabaseURL, file, force); err != nil {
 		return err
 	}
-	slog.Info("migrations applied", "applied", len(pending), "total", len(db.Migrations()))
+	slog.Info("backup restored; run `fsc migrate` if this binary is newer than the backup", "file", file)
 	return nil
 }
 

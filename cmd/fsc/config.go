@@ -31,6 +31,7 @@ type Config struct {
 	SecureCookies     bool
 	Demo              bool
 	ShutdownTimeout   time.Duration
+	MigrateWait       time.Duration
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -48,6 +49,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure, for HTTPS")
 	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
+	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 

@@ -8,13 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/validate"
+	"github.com/fsc/backoffice/internal/wire"
+	"github.com/fsc/backoffice/orders"
 )
 
 //go:embed demodata/members-midtjylland.csv
@@ -47,28 +48,75 @@ func demoLogins() []demoLogin {
 	return out
 }
 
-// loadDemoOnce loads the demo data into an empty database and returns the demo logins
-// whenever the demo users are there.
+// demoMarker is the citizen reference of the demo's last order: loading is one
+// transaction, so a database with it holds the whole demo.
+const demoMarker = "751-PLEJECENTER-SOLBAKKEN"
+
+// loadDemoOnce loads the demo data into a database without members and returns the
+// demo logins whenever the demo is there. Processes starting together take turns.
 func loadDemoOnce(ctx context.Context, a *app) ([]demoLogin, error) {
-	var members, demoAdmins int64
-	conn := db.Conn(ctx)
-	if err := conn.Table("members").Count(&members).Error; err != nil {
-		return nil, err
-	}
-	if members == 0 {
-		return loadDemo(ctx, a)
-	}
-	conn.Table("users").Where("email = ?", demoUsers[0].Email).Count(&demoAdmins)
-	if demoAdmins > 0 {
+	return withDemo(ctx, a, func(ctx context.Context, d *app) ([]demoLogin, error) {
+		var members int64
+		if err := db.Conn(ctx).Table("members").Count(&members).Error; err != nil {
+			return nil, err
+		}
+		if members == 0 {
+			return loadDemoTx(ctx, d)
+		}
+		if loaded, err := demoLoaded(ctx); err != nil || !loaded {
+			return nil, err
+		}
 		return demoLogins(), nil
-	}
-	return nil, nil
+	})
 }
 
-// loadDemo adds the members of Region Midtjylland, three schemes with participation and
-// one user per role. What already exists (by code or e-mail) is left as it is.
+// loadDemo adds the demo data unless it is there already (`fsc demo`); what else exists
+// (a member code, an e-mail) is left as it is.
 func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
-	ctx = auth.WithPrincipal(ctx, auth.System)
+	return withDemo(ctx, a, func(ctx context.Context, d *app) ([]demoLogin, error) {
+		if loaded, err := demoLoaded(ctx); err != nil {
+			return nil, err
+		} else if loaded {
+			slog.Info("demo data already loaded")
+			return demoLogins(), nil
+		}
+		return loadDemoTx(ctx, d)
+	})
+}
+
+// withDemo runs fn in one transaction under the demo lock, so the demo is loaded whole
+// or not at all, once however many processes start together, and a failed load can
+// simply be run again. fn gets services that book the demo's shipments with the manual
+// carrier: demo parcels are fiction, never sent to (or held up by) a real carrier.
+func withDemo(ctx context.Context, a *app, fn func(context.Context, *app) ([]demoLogin, error)) ([]demoLogin, error) {
+	s := wire.New(a.DB, a.Redis, wire.Options{Carrier: orders.ManualCarrier{}, ShutdownTimeout: a.cfg.ShutdownTimeout})
+	defer s.Close()
+	var out []demoLogin
+	err := db.WithTx(s.Context(ctx, auth.System), func(ctx context.Context) error {
+		if err := db.Lock(ctx, "demo"); err != nil {
+			return err
+		}
+		var err error
+		out, err = fn(ctx, &app{Services: s, cfg: a.cfg})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo data (nothing was loaded): %w", err)
+	}
+	return out, nil
+}
+
+func demoLoaded(ctx context.Context) (bool, error) {
+	var n int64
+	err := db.Conn(ctx).Table("orders").Where("citizen_ref = ?", demoMarker).Count(&n).Error
+	return n > 0, err
+}
+
+// loadDemoTx adds the members of Region Midtjylland, three schemes with participation,
+// stock, kits, orders and one user per role, in the transaction of ctx. What already
+// exists (by code or e-mail) is left as it is: it is looked up, never inserted to fail,
+// as a failed statement would end the transaction on PostgreSQL.
+func loadDemoTx(ctx context.Context, a *app) ([]demoLogin, error) {
 	byCode, err := demoMembers(ctx, a.Contracts)
 	if err != nil {
 		return nil, err
@@ -87,17 +135,30 @@ func loadDemo(ctx context.Context, a *app) ([]demoLogin, error) {
 		return nil, fmt.Errorf("demo orders: %w", err)
 	}
 	for _, u := range demoUsers {
+		if found, err := exists(ctx, "users", "email", u.Email); err != nil || found {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		in := auth.NewUser{Email: u.Email, Name: u.Name, Password: demoPassword, Role: u.Role}
 		if u.MemberCode != "" {
 			id := byCode[u.MemberCode]
 			in.MemberID = &id
 		}
-		if _, err := a.Auth.CreateUser(ctx, in); err != nil && !isDuplicate(err) {
+		if _, err := a.Auth.CreateUser(ctx, in); err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", u.Email, err)
 		}
 	}
 	slog.Info("demo data loaded", "members", len(byCode), "users", len(demoUsers))
 	return demoLogins(), nil
+}
+
+// exists reports whether table has a row whose column is value.
+func exists(ctx context.Context, table, column, value string) (bool, error) {
+	var n int64
+	err := db.Conn(ctx).Table(table).Where(column+" = ?", value).Count(&n).Error
+	return n > 0, err
 }
 
 // demoEAN makes a valid GLN for a member code: the Danish public-sector prefix, the code
@@ -143,16 +204,16 @@ func demoMembers(ctx context.Context, cs *contracts.Service) (map[string]int64, 
 		}
 		// The file has no 65+ figure; a fifth is close to the Danish share and is
 		// marked as an estimate in the README.
-		m, err := cs.CreateMember(ctx, contracts.NewMember{Code: contracts.Code(x.code), Name: x.name, Kind: x.kind,
-			EAN: demoEAN(x.code), Inhabitants: x.inh, Inhabitants65Plus: x.inh / 5})
-		if isDuplicate(err) {
-			var existing contracts.Member
-			if err := db.Conn(ctx).Where("code = ?", x.code).Take(&existing).Error; err != nil {
-				return nil, err
-			}
-			byCode[x.code] = existing.ID
+		var existing []contracts.Member
+		if err := db.Conn(ctx).Where("code = ?", x.code).Limit(1).Find(&existing).Error; err != nil {
+			return nil, err
+		}
+		if len(existing) > 0 {
+			byCode[x.code] = existing[0].ID
 			continue
 		}
+		m, err := cs.CreateMember(ctx, contracts.NewMember{Code: contracts.Code(x.code), Name: x.name, Kind: x.kind,
+			EAN: demoEAN(x.code), Inhabitants: x.inh, Inhabitants65Plus: x.inh / 5})
 		if err != nil {
 			return nil, fmt.Errorf("demo member %s: %w", x.code, err)
 		}
@@ -174,10 +235,13 @@ func demoSchemes(ctx context.Context, cs *contracts.Service, byCode map[string]i
 		{"stoma", "Stoma products", []string{"751", "657", "791", "740", "615", "706", "707", "760"}, "2023-01-01", map[string]string{"760": "2025-01-01"}},
 	}
 	for _, sc := range schemes {
-		s, err := cs.CreateScheme(ctx, contracts.NewScheme{Code: sc.code, Name: sc.name})
-		if isDuplicate(err) {
+		if found, err := exists(ctx, "schemes", "code", sc.code); err != nil || found {
+			if err != nil {
+				return err
+			}
 			continue // an existing scheme keeps its participation as it is
 		}
+		s, err := cs.CreateScheme(ctx, contracts.NewScheme{Code: sc.code, Name: sc.name})
 		if err != nil {
 			return fmt.Errorf("demo scheme %s: %w", sc.code, err)
 		}
@@ -197,13 +261,4 @@ func demoSchemes(ctx context.Context, cs *contracts.Service, byCode map[string]i
 		}
 	}
 	return nil
-}
-
-// isDuplicate reports whether err says a code or e-mail is already in use.
-func isDuplicate(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "already in use")
 }

@@ -46,6 +46,14 @@ func demoKits(ctx context.Context, a *app) (map[string]int64, error) {
 	}
 	out := map[string]int64{}
 	for _, k := range kits {
+		var have []struct{ ID int64 }
+		if err := db.Conn(ctx).Table("kits").Where("code = ?", k.Code).Limit(1).Find(&have).Error; err != nil {
+			return nil, err
+		}
+		if len(have) > 0 {
+			out[k.Code] = have[0].ID
+			continue
+		}
 		got, err := a.Inventory.CreateKit(logistics, k)
 		if err != nil {
 			return nil, fmt.Errorf("demo kit %s: %w", k.Code, err)
@@ -114,7 +122,7 @@ func demoOrders(ctx context.Context, a *app, kits map[string]int64, byCode map[s
 	// A large order that the stock cannot cover stays backordered.
 	var p struct{ ID int64 }
 	db.Conn(ctx).Table("products").Where("sku = ?", "DISP-EVONDOS-E300").Take(&p)
-	in := orders.NewOrder{MemberID: byCode["751"], Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 40}}, CitizenRef: "751-PLEJECENTER-SOLBAKKEN",
+	in := orders.NewOrder{MemberID: byCode["751"], Lines: []orders.NewLine{{ProductID: p.ID, Quantity: 40}}, CitizenRef: demoMarker,
 		Delivery: &orders.Address{Name: "Plejecenter Solbakken", Street: "Solbakken 1", Postcode: "8210", City: "Aarhus V"}}
 	_, err := a.Orders.Place(logistics, in, "")
 	return err

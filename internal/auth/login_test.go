@@ -105,7 +105,8 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 	}
 }
 
-func TestLoginRateLimitPerAccount(t *testing.T) {
+// The per-account ceiling stops a guess spread over many addresses.
+func TestLoginRateLimitPerAccountCeiling(t *testing.T) {
 	f := setup(t)
 	f.svc.Limits.PerAccount = redis_rate.Limit{Rate: 2, Burst: 2, Period: time.Hour}
 	u, v := f.user(t, auth.RoleSupport, nil), f.user(t, auth.RoleSupport, nil)
@@ -139,11 +140,47 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 	}
 }
 
+// A stranger's failed guesses at an account from one address, in any spelling of the
+// e-mail, lock that address out of the account but not its owner elsewhere; the
+// owner's own few mistakes are forgotten once the right password comes, so they do not
+// add up to a lockout.
+func TestStrangerCannotLockOutTheUser(t *testing.T) {
+	f := setup(t)
+	u := f.user(t, auth.RoleSupport, nil)
+	limit := int(auth.DefaultLoginLimits.PerAccountAddress.Burst)
+	variants := []string{strings.ToUpper(u.Email), " " + u.Email, u.Email + " ", "\t" + strings.ToUpper(u.Email[:1]) + u.Email[1:], u.Email}
+	for i := range limit {
+		if _, err := f.svc.Login(f.ctx, variants[i%len(variants)], "wrong-wrong-wrong", "10.8.0.66"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("stranger's failure %d = %v, want bad credentials", i+1, err)
+		}
+	}
+	// The spellings all counted against the one account from that address.
+	_, err := f.svc.Login(f.ctx, u.Email, password, "10.8.0.66")
+	if !apperr.Is(err, apperr.KindRateLimited) || !strings.Contains(err.Error(), "this address") {
+		t.Fatalf("the stranger's address after %d failures = %v, want RateLimited for account and address", limit, err)
+	}
+	// The owner, from her own address, is not locked out.
+	if _, err := f.svc.Login(f.ctx, " "+strings.ToUpper(u.Email), password, "10.8.0.1"); err != nil {
+		t.Fatalf("the owner from another address: %v", err)
+	}
+	// Her mistakes, each time followed by the right password, never lock her out.
+	for round := range 3 {
+		for i := range limit - 1 {
+			if _, err := f.svc.Login(f.ctx, u.Email, "typo-typo-typo", "10.8.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("round %d, typo %d = %v, want bad credentials", round+1, i+1, err)
+			}
+		}
+		if _, err := f.svc.Login(f.ctx, u.Email, password, "10.8.0.1"); err != nil {
+			t.Fatalf("round %d: the right password after %d typos: %v", round+1, limit-1, err)
+		}
+	}
+}
+
 func TestLoginWithoutLimiterIsNotLimited(t *testing.T) {
 	f := setup(t)
 	f.svc.Limiter = nil
 	u := f.user(t, auth.RoleSupport, nil)
-	for range 2 * auth.DefaultLoginLimits.PerAccount.Burst {
+	for range 2 * auth.DefaultLoginLimits.PerAccountAddress.Burst {
 		f.svc.Login(f.ctx, u.Email, "wrong-wrong-wrong", "10.6.0.1")
 	}
 	if _, err := f.svc.Login(f.ctx, u.Email, password, "10.6.0.1"); err != nil {

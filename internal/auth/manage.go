@@ -36,7 +36,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if _, err := Require(ctx, RoleAdmin); err != nil {
 		return nil, err
 	}
-	in.Email, in.Name = normEmail(in.Email), strings.TrimSpace(in.Name)
+	in.Email, in.Name = NormEmail(in.Email), strings.TrimSpace(in.Name)
 	var fe apperr.Fields
 	if !validEmail(in.Email) {
 		fe.Add("email", apperr.Email, "must be a valid e-mail address")
@@ -290,20 +290,32 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 
 // EnsureAdmin creates the first admin from email and password when no user exists yet.
 // It reports whether it created one; an invalid e-mail or password is an Invalid error.
+// Any number of processes may call it at once on one database: they take turns under a
+// lock, so one creates the admin and the others find a user and carry on.
 func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
-	var n int64
-	if err := db.Conn(ctx).Model(&User{}).Count(&n).Error; err != nil {
-		return false, fmt.Errorf("count users: %w", err)
-	}
-	if n > 0 || email == "" {
+	if email == "" {
 		return false, nil
 	}
-	ctx = WithPrincipal(ctx, System)
-	_, err := s.CreateUser(ctx, NewUser{Email: email, Name: "Administrator", Password: password, Role: RoleAdmin})
+	created := false
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := db.Lock(ctx, "auth:first-admin"); err != nil {
+			return err
+		}
+		var n int64
+		if err := db.Conn(ctx).Model(&User{}).Count(&n).Error; err != nil {
+			return fmt.Errorf("count users: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		_, err := s.CreateUser(WithPrincipal(ctx, System), NewUser{Email: email, Name: "Administrator", Password: password, Role: RoleAdmin})
+		created = err == nil
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("first admin: %w", err)
 	}
-	return true, nil
+	return created, nil
 }
 
 // CountUsers returns how many users there are (staff, for the dashboard).

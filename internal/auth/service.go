@@ -3,11 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/mail"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -27,20 +24,6 @@ type VendorChecker interface {
 	VendorExists(ctx context.Context, id int64) error
 }
 
-// LoginLimits bounds login attempts: every attempt per client address, and failed
-// attempts per account.
-type LoginLimits struct {
-	PerAddress redis_rate.Limit
-	PerAccount redis_rate.Limit
-}
-
-// DefaultLoginLimits allows 30 attempts a minute from one address and 5 failed
-// attempts per account in 15 minutes.
-var DefaultLoginLimits = LoginLimits{
-	PerAddress: redis_rate.PerMinute(30),
-	PerAccount: redis_rate.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
-}
-
 // Service manages users, sessions and API tokens.
 type Service struct {
 	Members MemberChecker
@@ -51,40 +34,12 @@ type Service struct {
 	Limits     LoginLimits
 	SessionTTL time.Duration
 	// CacheTTL is how long a token's principal is reused without asking the database.
-	// This instance forgets tokens at once on logout, revocation or a user change;
-	// another instance may accept a revoked token for up to CacheTTL.
+	// Logout, revocation and user changes forget cached principals at once on this
+	// instance, and on every other one through Watch; an instance whose subscription is
+	// down caches nothing.
 	CacheTTL time.Duration
 
-	cache sync.Map // token hash → cachedPrincipal
-	// gen counts forgets. Authenticate caches what it read only if no forget happened
-	// since it started reading, so a principal read just before a revocation committed
-	// is not put back after the revocation has cleared the cache.
-	gen   atomic.Uint64
-	genMu sync.Mutex // orders forget against remember
-}
-
-type cachedPrincipal struct {
-	p      Principal
-	until  time.Time
-	expiry *time.Time
-}
-
-// forget drops every cached principal, after anything that may take rights away has
-// committed.
-func (s *Service) forget() {
-	s.genMu.Lock()
-	defer s.genMu.Unlock()
-	s.gen.Add(1)
-	s.cache.Clear()
-}
-
-// remember caches cp under hash unless a forget happened since generation gen.
-func (s *Service) remember(hash string, gen uint64, cp cachedPrincipal) {
-	s.genMu.Lock()
-	defer s.genMu.Unlock()
-	if s.gen.Load() == gen {
-		s.cache.Store(hash, cp)
-	}
+	cache principalCache
 }
 
 // NewService returns a Service with default limits, a 12-hour session and principals
@@ -110,7 +65,7 @@ var ErrBadCredentials = apperr.Unauthorized("invalid e-mail or password")
 // an unknown e-mail, a wrong password or a disabled user, and apperr RateLimited when
 // addr or the account has made too many attempts.
 func (s *Service) Login(ctx context.Context, email, password, addr string) (*Session, error) {
-	email = normEmail(email)
+	email = NormEmail(email)
 	if err := s.allowAttempt(ctx, email, addr); err != nil {
 		return nil, err
 	}
@@ -119,15 +74,16 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*Ses
 	switch {
 	case db.IsNotFound(err):
 		CheckPassword(dummyHash(), password)
-		s.recordFailure(ctx, email)
+		s.recordFailure(ctx, email, addr)
 		return nil, ErrBadCredentials
 	case err != nil:
 		return nil, fmt.Errorf("login: %w", err)
 	}
 	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
-		s.recordFailure(ctx, email)
+		s.recordFailure(ctx, email, addr)
 		return nil, ErrBadCredentials
 	}
+	s.clearFailures(ctx, email, addr)
 	plain, hash := newToken("fscs_")
 	exp := time.Now().UTC().Add(s.SessionTTL).Truncate(time.Second)
 	t := Token{Kind: kindSession, UserID: &u.ID, Name: "login", Role: u.Role, MemberID: u.MemberID, VendorID: u.VendorID, Hash: hash, ExpiresAt: &exp}
@@ -135,40 +91,6 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*Ses
 		return nil, fmt.Errorf("login: create session: %w", err)
 	}
 	return &Session{Token: plain, ExpiresAt: exp, User: &u}, nil
-}
-
-func (s *Service) allowAttempt(ctx context.Context, email, addr string) error {
-	if s.Limiter == nil {
-		return nil
-	}
-	res, err := s.Limiter.Allow(ctx, "login:addr:"+addr, s.Limits.PerAddress)
-	if err != nil {
-		// The limit is a second line of defence; an unreachable Redis must not lock
-		// every user out.
-		slog.WarnContext(ctx, "login rate limit unavailable", "err", err)
-		return nil
-	}
-	if res.Allowed == 0 {
-		return apperr.RateLimited("too many login attempts from this address; try again in %s", res.RetryAfter.Round(time.Second))
-	}
-	res, err = s.Limiter.AllowN(ctx, "login:acct:"+email, s.Limits.PerAccount, 0)
-	if err != nil {
-		slog.WarnContext(ctx, "login rate limit unavailable", "err", err)
-		return nil
-	}
-	if res.Remaining <= 0 {
-		return apperr.RateLimited("too many failed logins for this account; try again later")
-	}
-	return nil
-}
-
-func (s *Service) recordFailure(ctx context.Context, email string) {
-	if s.Limiter == nil {
-		return
-	}
-	if _, err := s.Limiter.Allow(ctx, "login:acct:"+email, s.Limits.PerAccount); err != nil {
-		slog.WarnContext(ctx, "login rate limit unavailable", "err", err)
-	}
 }
 
 // Authenticate returns the principal of a session or API token. It returns apperr
@@ -179,14 +101,10 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 	}
 	hash := hashToken(plain)
 	now := time.Now().UTC()
-	if c, ok := s.cache.Load(hash); ok {
-		cp := c.(cachedPrincipal)
-		if now.Before(cp.until) && (cp.expiry == nil || now.Before(*cp.expiry)) {
-			return cp.p, nil
-		}
-		s.cache.Delete(hash)
+	if p, ok := s.cache.get(hash, now); ok {
+		return p, nil
 	}
-	gen := s.gen.Load()
+	gen := s.cache.generation()
 	var row struct {
 		Token
 		Email    *string
@@ -219,7 +137,7 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (Principal, er
 		db.Conn(ctx).Model(&Token{}).Where("id = ?", row.ID).Update("last_used_at", now)
 	}
 	if s.CacheTTL > 0 {
-		s.remember(hash, gen, cachedPrincipal{p: p, until: now.Add(s.CacheTTL), expiry: row.ExpiresAt})
+		s.cache.remember(hash, gen, cachedPrincipal{p: p, until: now.Add(s.CacheTTL), expiry: row.ExpiresAt})
 	}
 	return p, nil
 }
@@ -254,7 +172,9 @@ func (s *Service) Me(ctx context.Context) (*User, error) {
 	return &u, nil
 }
 
-func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+// NormEmail is the one form of an e-mail address that is stored and looked up:
+// trimmed and in lower case, so that "Anne@X.dk " and "anne@x.dk" are one account.
+func NormEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
 // checkRoleScope validates a role with its member and vendor for a user or token: a
 // member user belongs to one member, a vendor user to one vendor, nobody else to either.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -64,23 +63,34 @@ func Open(url string) (*gorm.DB, error) {
 }
 
 func openSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
+	var lock *os.File // see sqlitelock.go
 	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
+		var err error
+		if lock, err = lockSQLiteShared(path); err != nil {
+			return nil, err
 		}
 	}
-	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	// _txlock=immediate: every transaction takes the write lock when it begins, so that
+	// two processes on one file wait for each other (busy_timeout) instead of failing
+	// when a reader tries to become a writer after the other one wrote; inside one
+	// process the single connection serialises transactions anyway.
+	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	g, err := gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
+		closeLock(lock)
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	sqlDB, err := g.DB()
 	if err != nil {
+		closeLock(lock)
 		return nil, err
 	}
 	// SQLite has one writer; one connection serialises transactions instead of failing
 	// them with SQLITE_BUSY when two try to upgrade to a write lock at once.
 	sqlDB.SetMaxOpenConns(1)
+	if lock != nil {
+		sqliteLocks.Store(sqlDB, lock)
+	}
 	return g, nil
 }
 
@@ -98,6 +108,7 @@ func Close(g *gorm.DB) {
 		if err := sqlDB.Close(); err != nil {
 			slog.Warn("close database", "err", err)
 		}
+		unlockSQLite(sqlDB)
 	}
 }
 

@@ -169,3 +169,87 @@ func TestForUpdateBlocksAndSkipLockedSkipsOnPostgres(t *testing.T) {
 		t.Fatalf("waiter: %v", err)
 	}
 }
+
+// Lock makes check-then-write steps take turns across connections (processes): a
+// second transaction taking the same lock waits until the first has committed, and
+// then sees what it wrote. On PostgreSQL its backend is seen waiting for the advisory
+// lock; on SQLite the transaction itself waits for the write lock.
+func TestLockSerialisesTransactionsAcrossConnections(t *testing.T) {
+	url := testenv.URL(t)
+	var gs [2]*gorm.DB
+	for i := range gs {
+		g, err := db.Open(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close(g) })
+		gs[i] = g
+	}
+	g := gs[0]
+	if err := g.AutoMigrate(&item{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, otherCtx := testenv.Context(t, g), testenv.Context(t, gs[1])
+
+	if err := db.Lock(ctx, "test"); err == nil {
+		t.Fatal("Lock outside a transaction did not fail")
+	}
+	locked, release, holderDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		holderDone <- db.WithTx(ctx, func(ctx context.Context) error {
+			if err := db.Lock(ctx, "test"); err != nil {
+				return err
+			}
+			if err := insert(ctx, "holder"); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-holderDone:
+		t.Fatalf("holder: %v", err)
+	}
+	pid, seen, waiterErr := make(chan int, 1), make(chan int64, 1), make(chan error, 1)
+	go func() {
+		waiterErr <- db.WithTx(otherCtx, func(ctx context.Context) error {
+			if testenv.OnPostgres() {
+				var p int
+				if err := db.Conn(ctx).Raw("SELECT pg_backend_pid()").Scan(&p).Error; err != nil {
+					return err
+				}
+				pid <- p
+			}
+			if err := db.Lock(ctx, "test"); err != nil {
+				return err
+			}
+			var n int64
+			err := db.Conn(ctx).Model(&item{}).Where("name = ?", "holder").Count(&n).Error
+			seen <- n
+			return err
+		})
+	}()
+	if testenv.OnPostgres() {
+		waiter := <-pid
+		waitUntil(t, "the second transaction waiting for the advisory lock", func() bool {
+			var n int64
+			if err := g.Raw("SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock' AND wait_event = 'advisory'", waiter).Scan(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
+		})
+	}
+	close(release)
+	if err := <-holderDone; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	if err := <-waiterErr; err != nil {
+		t.Fatalf("waiter: %v", err)
+	}
+	if n := <-seen; n != 1 {
+		t.Fatalf("the waiter saw %d rows of the holder, want its committed one", n)
+	}
+}

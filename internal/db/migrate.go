@@ -1,9 +1,12 @@
 package db
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -42,25 +45,61 @@ func Migrations() []*gormigrate.Migration {
 
 // Migrate applies every registered migration not yet recorded in the migrations table.
 func Migrate(g *gorm.DB) error {
+	_, err := Apply(g)
+	return err
+}
+
+// Apply is Migrate, and returns the ids of the migrations this call applied: those
+// still pending once it held the lock, so that of several runs at once each reports its
+// own work, not what was pending when it started.
+func Apply(g *gorm.DB) ([]string, error) {
 	ms := Migrations()
 	if len(ms) == 0 {
-		return nil
+		return nil, nil
 	}
 	opts := *gormigrate.DefaultOptions
 	opts.TableName = "schema_migrations"
+	var applied []string
+	run := func(conn *gorm.DB) error {
+		var err error
+		// A session of its own: chaining on conn itself would leave the query's table
+		// and destination in conn's statement for gormigrate to trip over.
+		if applied, err = pendingOf(conn.Session(&gorm.Session{}), ms); err != nil {
+			return err
+		}
+		return runMigrations(conn, &opts, ms)
+	}
 	if DialectOf(g) != Postgres {
-		return runMigrations(g, &opts, ms)
+		// One transaction, which on SQLite holds the write lock from its start
+		// (_txlock=immediate): two processes opening one file take turns, and a failed
+		// step leaves nothing half-applied.
+		// defer_foreign_keys: PRAGMA foreign_keys cannot change inside a transaction, so
+		// a step that rebuilds a referenced table has its references checked at commit.
+		err := g.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("PRAGMA defer_foreign_keys = ON").Error; err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			return run(tx)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return applied, nil
 	}
 	opts.UseTransaction = true
 	// Several `fsc migrate` (or instances starting together) take turns: an advisory
 	// lock held on one connection for the whole run.
-	return g.Connection(func(conn *gorm.DB) error {
+	err := g.Connection(func(conn *gorm.DB) error {
 		if err := conn.Exec("SELECT pg_advisory_lock(74657301)").Error; err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
 		defer conn.Exec("SELECT pg_advisory_unlock(74657301)")
-		return runMigrations(conn, &opts, ms)
+		return run(conn)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return applied, nil
 }
 
 func runMigrations(g *gorm.DB, opts *gormigrate.Options, ms []*gormigrate.Migration) error {
@@ -71,7 +110,9 @@ func runMigrations(g *gorm.DB, opts *gormigrate.Options, ms []*gormigrate.Migrat
 }
 
 // Pending returns the ids of registered migrations not yet applied to g.
-func Pending(g *gorm.DB) ([]string, error) {
+func Pending(g *gorm.DB) ([]string, error) { return pendingOf(g, Migrations()) }
+
+func pendingOf(g *gorm.DB, ms []*gormigrate.Migration) ([]string, error) {
 	applied := map[string]bool{}
 	if g.Migrator().HasTable("schema_migrations") {
 		var ids []string
@@ -83,12 +124,43 @@ func Pending(g *gorm.DB) ([]string, error) {
 		}
 	}
 	var out []string
-	for _, m := range Migrations() {
+	for _, m := range ms {
 		if !applied[m.ID] {
 			out = append(out, m.ID)
 		}
 	}
 	return out, nil
+}
+
+// WaitMigrated returns once g has no pending migration, checking every poll, logging
+// how many are pending each time it is still waiting (that is: while `fsc migrate` runs
+// elsewhere, or before it was started). It returns an error naming the first pending
+// migration when wait has passed or ctx ends.
+func WaitMigrated(ctx context.Context, g *gorm.DB, wait, poll time.Duration) error {
+	deadline := time.Now().Add(wait)
+	logged := time.Time{}
+	for {
+		pending, err := Pending(g)
+		if err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("database has %d unapplied migrations (first: %s) after waiting %s; run `fsc migrate`", len(pending), pending[0], wait)
+		}
+		if time.Since(logged) >= 10*time.Second {
+			slog.Warn(fmt.Sprintf("waiting for migrations: %d pending; run fsc migrate", len(pending)),
+				"pending", len(pending), "first", pending[0], "wait", wait)
+			logged = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for migrations: %w", ctx.Err())
+		case <-time.After(poll):
+		}
+	}
 }
 
 // Table names a snapshot model for a migration step, so the step keeps creating the

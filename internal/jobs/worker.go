@@ -17,17 +17,18 @@ const TypeReconcileOutbox = "jobs:reconcile-outbox"
 type Periodic struct {
 	Spec string // cron spec or "@every 30s"
 	Type string
-	// Unique is how long a second enqueue of the same task is refused, so that every
-	// worker running a scheduler still yields one run per period.
+	// Unique is how long the task id of one period is held after its run, so that
+	// every worker running a scheduler still yields one run per period (see schedule).
 	Unique time.Duration
 }
 
 // Worker processes tasks and runs the periodic schedule.
 type Worker struct {
-	server    *asynq.Server
-	scheduler *asynq.Scheduler
-	mux       *asynq.ServeMux
-	periodic  []Periodic
+	server   *asynq.Server
+	client   *asynq.Client
+	mux      *asynq.ServeMux
+	periodic []Periodic
+	sched    *scheduler
 }
 
 // Registry is where a domain registers its task handlers and periodic tasks, each in
@@ -71,8 +72,7 @@ func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 			slog.Warn("task failed", "type", t.Type(), "err", err)
 		}),
 	})
-	sch := asynq.NewScheduler(r.ConnOpt(), &asynq.SchedulerOpts{Logger: slogAdapter{}, LogLevel: asynq.WarnLevel})
-	return &Worker{server: srv, scheduler: sch, mux: asynq.NewServeMux()}
+	return &Worker{server: srv, client: asynq.NewClientFromRedisClient(r.Client), mux: asynq.NewServeMux()}
 }
 
 // Mux is where handlers are registered before Start.
@@ -97,27 +97,23 @@ func (w *Worker) UseOutbox(d *Dispatcher) {
 
 // Start starts processing and the schedule. It returns an error if Redis refuses.
 func (w *Worker) Start() error {
-	for _, p := range w.periodic {
-		opts := []asynq.Option{asynq.Queue(QueueLow), asynq.MaxRetry(0)}
-		if p.Unique > 0 {
-			opts = append(opts, asynq.Unique(p.Unique))
-		}
-		if _, err := w.scheduler.Register(p.Spec, asynq.NewTask(p.Type, nil), opts...); err != nil {
-			return fmt.Errorf("schedule %s: %w", p.Type, err)
-		}
+	sched, err := newScheduler(w.client, w.periodic)
+	if err != nil {
+		return err
 	}
 	if err := w.server.Start(w.mux); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	if err := w.scheduler.Start(); err != nil {
-		return fmt.Errorf("start scheduler: %w", err)
-	}
+	w.sched = sched
+	sched.start()
 	return nil
 }
 
 // Shutdown stops taking tasks and waits for those in flight.
 func (w *Worker) Shutdown() {
-	w.scheduler.Shutdown()
+	if w.sched != nil {
+		w.sched.stop()
+	}
 	w.server.Shutdown()
 }
 

@@ -10,6 +10,7 @@ package wire
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/fsc/backoffice/contracts"
@@ -21,6 +22,7 @@ import (
 	"github.com/fsc/backoffice/support"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 )
 
@@ -49,7 +51,8 @@ type Services struct {
 	Orders     *orders.Service
 	Support    *support.Service
 
-	opts Options
+	opts      Options
+	stopWatch func()
 }
 
 // New builds every service on g and r with its hooks: stock arriving in inventory
@@ -60,6 +63,7 @@ type Services struct {
 func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s := &Services{DB: g, Redis: r, opts: opts}
 	s.Dispatcher = jobs.NewDispatcher(g, asynq.NewClientFromRedisClient(r.Client))
+	s.Dispatcher.UseRedis(r.Client)
 	s.Contracts = contracts.NewService()
 	s.Inventory = inventory.NewService(s.Contracts)
 	s.Contracts.Products = s.Inventory
@@ -78,7 +82,19 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 		limiter = redis_rate.NewLimiter(r.Client)
 	}
 	s.Auth = auth.NewService(s.Contracts, limiter)
+	s.stopWatch = s.Auth.Watch(r.Client, forgetChannel(r))
 	return s
+}
+
+// forgetChannel is where the instances on one Redis database tell each other to forget
+// cached sessions. Channels are shared by all of a server's databases, so the
+// database's number is part of the name.
+func forgetChannel(r *jobs.Redis) string {
+	n := 0
+	if c, ok := r.Client.(*redis.Client); ok {
+		n = c.Options().DB
+	}
+	return "fsc:auth:forget:" + strconv.Itoa(n)
 }
 
 // Context returns ctx carrying the database, the dispatcher and principal p: where a
@@ -123,6 +139,10 @@ func (s *Services) StartWorker(concurrency int) (*jobs.Worker, error) {
 	return w, nil
 }
 
-// Close waits for the enqueues after commit still in flight. It closes neither the
-// database nor Redis: their opener does, after Close.
-func (s *Services) Close() { s.Dispatcher.Wait() }
+// Close ends the session-forget subscription and waits for the enqueues after commit
+// still in flight. It closes neither the database nor Redis: their opener does, after
+// Close.
+func (s *Services) Close() {
+	s.stopWatch()
+	s.Dispatcher.Wait()
+}
