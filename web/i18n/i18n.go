@@ -10,6 +10,7 @@ package i18n
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strconv"
@@ -29,7 +30,10 @@ const (
 // Codes lists the languages, the default first.
 var Codes = []string{DA, EN}
 
-//go:embed da.toml en.toml
+// catalogues are da.toml and en.toml, plus one pair per domain that keeps its words
+// apart (contracts.da.toml, contracts.en.toml …); a key may live in one file per language.
+//
+//go:embed *.toml
 var catalogues embed.FS
 
 var (
@@ -43,16 +47,28 @@ var (
 func init() {
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, code := range Codes {
-		f, err := bundle.LoadMessageFileFS(catalogues, code+".toml")
-		if err != nil {
-			panic(fmt.Sprintf("i18n: catalogue %s: %v", code, err))
-		}
 		ids[code], raw[code] = map[string]bool{}, map[string]*goi18n.Message{}
-		for _, m := range f.Messages {
-			ids[code][m.ID], raw[code][m.ID] = true, m
+		for _, name := range catalogueFiles(code) {
+			f, err := bundle.LoadMessageFileFS(catalogues, name)
+			if err != nil {
+				panic(fmt.Sprintf("i18n: catalogue %s: %v", name, err))
+			}
+			for _, m := range f.Messages {
+				if ids[code][m.ID] {
+					panic(fmt.Sprintf("i18n: %s: key %s is in two %s catalogues", name, m.ID, code))
+				}
+				ids[code][m.ID], raw[code][m.ID] = true, m
+			}
 		}
 		langs[code] = Lang{code: code, loc: goi18n.NewLocalizer(bundle, code)}
 	}
+}
+
+// catalogueFiles are the files of one language: <code>.toml and every <domain>.<code>.toml.
+func catalogueFiles(code string) []string {
+	names := []string{code + ".toml"}
+	more, _ := fs.Glob(catalogues, "*."+code+".toml")
+	return append(names, more...)
 }
 
 // Lang translates into one language. The zero Lang is Danish.
