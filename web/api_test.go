@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/webtest"
@@ -22,15 +24,28 @@ var roleOf = map[string]auth.Role{"admin": auth.RoleAdmin, "logistics": auth.Rol
 // the route does not list 403 (problem+json), with a listed role neither.
 func TestRoleMatrix(t *testing.T) {
 	ts := webtest.New(t)
+	bodies := matrixBodies(ts)
 	for _, r := range ts.Routes() {
 		if r.Roles == nil || r.Path == "/auth/logout" {
 			continue
 		}
+		key := r.Method + " " + r.Path
+		reqBody, ok := bodies[key]
+		if r.Method != "GET" && r.Method != "DELETE" && !r.Raw && !ok {
+			t.Errorf("%s: no body in matrixBodies; add one of the right shape", key)
+			continue
+		}
 		path := httpx.Base + regexp.MustCompile(`:[a-z]+`).ReplaceAllString(r.Path, "1")
 		for _, u := range matrixUsers {
-			status, body := ts.Do(r.Method, path, u, nil)
+			status, body := ts.Do(r.Method, path, u, reqBody)
 			allowed := u != "" && slices.Contains(r.Roles, roleOf[u])
 			switch {
+			case allowed && testing.Verbose():
+				t.Logf("MATRIX %s %s as %s: %d %.200s", r.Method, path, u, status, body)
+			}
+			switch {
+			case allowed && !r.Raw && (status == 400 || status == 422 && bytes.Contains(body, []byte(`"code":"`+apperr.UnknownField.String()+`"`))):
+				t.Errorf("%s %s as %s: %d, the matrix body does not decode: %s", r.Method, path, u, status, body)
 			case u == "" && status != 401:
 				t.Errorf("%s %s without token: %d, want 401", r.Method, path, status)
 			case u != "" && !allowed && status != 403:
