@@ -72,6 +72,7 @@ func New(d Deps) *Server {
 		IdleTimeout:           120 * time.Second,
 	})
 	s.metrics = newMetrics(s.inspector)
+	s.metrics.reg.MustRegister(jobs.OutboxCollector{DB: d.DB})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	s.App.Use(requestid.New())
 	s.App.Use(s.contextMiddleware, s.accessLog, s.metrics.middleware)
