@@ -1,4 +1,4 @@
-package web
+package inventory
 
 import (
 	"bytes"
@@ -31,17 +31,18 @@ type importQueued struct {
 	RowsTotal int    `json:"rows_total"`
 }
 
-func (s *Server) mountImportAPI() {
-	s.api.Handle(httpx.Route{Method: "POST", Path: "/devices/import",
+// mountImportsAPI registers the file imports of devices.
+func (h *Handlers) mountImportsAPI(api httpx.Router) {
+	api.Handle(httpx.Route{Method: "POST", Path: "/devices/import",
 		Summary: "Receive devices from a .csv or .xlsx file (multipart: file with columns sku,serial; location_id): like a receipt, all or nothing, every bad row named rows[N].sku or rows[N].serial by its row in the file; 201 when done, 202 with import_id when queued (over 10000 rows)",
-		Roles:   logistics, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: s.apiImportDevices})
-	s.api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
-		Roles: httpx.Staff, Resp: inventory.Import{}, Handler: s.apiGetImport})
-	s.api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
-		Roles: httpx.Staff, Raw: true, Handler: s.apiImportErrorsXLSX})
+		Roles:   logistics, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: h.apiImportDevices})
+	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
+		Roles: httpx.Staff, Resp: inventory.Import{}, Handler: h.apiGetImport})
+	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
+		Roles: httpx.Staff, Raw: true, Handler: h.apiImportErrorsXLSX})
 }
 
-func (s *Server) apiImportDevices(c *fiber.Ctx) error {
+func (h *Handlers) apiImportDevices(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	fh, err := c.FormFile("file")
 	if err != nil {
@@ -60,7 +61,7 @@ func (s *Server) apiImportDevices(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	imp, err := s.Inventory.StartImport(c.UserContext(), loc, fh.Filename, data)
+	imp, err := h.Inventory.StartImport(c.UserContext(), loc, fh.Filename, data)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (s *Server) apiImportDevices(c *fiber.Ctx) error {
 	}
 	a := importAnswer{ImportID: imp.ID, Status: imp.Status, Lines: []inventory.ImportLine{}}
 	if r := imp.Result; r != nil {
-		a.ID, a.DevicesCreated, a.Lines = r.ReceiptID, r.DevicesCreated, nonNil(r.Lines)
+		a.ID, a.DevicesCreated, a.Lines = r.ReceiptID, r.DevicesCreated, httpx.NonNil(r.Lines)
 	}
 	return httpx.Created(c, a)
 }
@@ -91,25 +92,25 @@ func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 	return data, nil
 }
 
-func (s *Server) apiGetImport(c *fiber.Ctx) error {
+func (h *Handlers) apiGetImport(c *fiber.Ctx) error {
 	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	imp, err := s.Inventory.GetImport(c.UserContext(), id)
+	imp, err := h.Inventory.GetImport(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(imp)
 }
 
-func (s *Server) apiImportErrorsXLSX(c *fiber.Ctx) error {
+func (h *Handlers) apiImportErrorsXLSX(c *fiber.Ctx) error {
 	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := s.Inventory.ImportErrorsXLSX(c.UserContext(), id, &buf); err != nil {
+	if err := h.Inventory.ImportErrorsXLSX(c.UserContext(), id, &buf); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

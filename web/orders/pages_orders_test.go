@@ -1,4 +1,4 @@
-package web_test
+package orders_test
 
 import (
 	"encoding/json"
@@ -20,17 +20,17 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// ordFixture is a catalogue and stock for the order pages: member 751 has joined the
+// fixture is a catalogue and stock for the order pages: member 751 has joined the
 // COPD scheme, whose kit holds a tablet, an oximeter and two boxes of strips; three of
 // each device and 50 strips are on the shelf at AAR.
-type ordFixture struct {
+type fixture struct {
 	ts                  *webtest.Server
 	loc                 *inventory.Location
 	tablet, oxi, strips *inventory.Product
 	kit                 *inventory.Kit
 }
 
-func seedOrders(t *testing.T, ts *webtest.Server) *ordFixture {
+func seedOrders(t *testing.T, ts *webtest.Server) *fixture {
 	t.Helper()
 	ctx := ts.Ctx
 	must := func(err error) {
@@ -39,7 +39,7 @@ func seedOrders(t *testing.T, ts *webtest.Server) *ordFixture {
 			t.Fatal(err)
 		}
 	}
-	f := &ordFixture{ts: ts}
+	f := &fixture{ts: ts}
 	sc, err := ts.Contracts.CreateScheme(ctx, contracts.NewScheme{Code: "kol", Name: "KOL telemonitorering"})
 	must(err)
 	_, err = ts.Contracts.Join(ctx, sc.ID, contracts.NewParticipation{MemberID: ts.Members["751"].ID, JoinedOn: civil.MustParse("2020-01-01")})
@@ -66,7 +66,7 @@ func seedOrders(t *testing.T, ts *webtest.Server) *ordFixture {
 }
 
 // orderForm is a filled-in order form for the kit.
-func (f *ordFixture) orderForm(key, citizen string) url.Values {
+func (f *fixture) orderForm(key, citizen string) url.Values {
 	return url.Values{"key": {key}, "kit_id": {fmt.Sprint(f.kit.ID)}, "citizen_ref": {citizen},
 		"delivery_name": {"Karen Jensen"}, "delivery_street": {"Vestergade 12, 2. th."}, "delivery_postcode": {"8000"},
 		"delivery_city": {"Aarhus C"}, "delivery_phone": {"+45 12 34 56 78"}, "requested_on": {""}, "note": {"Ring på hos naboen"}}
@@ -76,7 +76,7 @@ var orderPathRE = regexp.MustCompile(`^/orders/([0-9]+)$`)
 
 // placeByForm orders the kit through the form as the logged-in member and returns the
 // order's id.
-func (f *ordFixture) placeByForm(t *testing.T, b *webtest.Client, citizen string) int64 {
+func (f *fixture) placeByForm(t *testing.T, b *webtest.Client, citizen string) int64 {
 	t.Helper()
 	form := b.ExpectPage("/orders/new", 200)
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)
@@ -94,7 +94,7 @@ func (f *ordFixture) placeByForm(t *testing.T, b *webtest.Client, citizen string
 }
 
 // book runs the booking job of the order's shipment, as the worker would.
-func (f *ordFixture) book(t *testing.T, orderID int64) {
+func (f *fixture) book(t *testing.T, orderID int64) {
 	t.Helper()
 	o, err := f.ts.Orders.Get(f.ts.Ctx, orderID)
 	if err != nil || o.ShipmentID == nil {
@@ -103,7 +103,7 @@ func (f *ordFixture) book(t *testing.T, orderID int64) {
 	f.bookShipment(t, *o.ShipmentID)
 }
 
-func (f *ordFixture) bookShipment(t *testing.T, id int64) {
+func (f *fixture) bookShipment(t *testing.T, id int64) {
 	t.Helper()
 	payload, _ := json.Marshal(orders.BookPayload{ShipmentID: id})
 	if err := f.ts.Orders.HandleBookShipment(f.ts.Ctx, asynq.NewTask(orders.TypeBookShipment, payload)); err != nil {
@@ -111,7 +111,7 @@ func (f *ordFixture) bookShipment(t *testing.T, id int64) {
 	}
 }
 
-func (f *ordFixture) deviceState(t *testing.T, serial string) inventory.Device {
+func (f *fixture) deviceState(t *testing.T, serial string) inventory.Device {
 	t.Helper()
 	ds, err := f.ts.Inventory.FindBySerial(f.ts.Ctx, serial)
 	if err != nil || len(ds) != 1 {

@@ -1,4 +1,4 @@
-package web_test
+package inventory_test
 
 import (
 	"fmt"
@@ -16,8 +16,8 @@ import (
 	"github.com/fsc/backoffice/web/webtest"
 )
 
-// invBrowserData is what invBrowserSeed put in the database.
-type invBrowserData struct {
+// browserData is what browserSeed put in the database.
+type browserData struct {
 	aar, hor         *inventory.Location
 	tablet, oxi, bpm *inventory.Product
 	devices          map[string]int64
@@ -29,10 +29,10 @@ type invBrowserData struct {
 	horSerials       []string
 }
 
-// invBrowserSeed fills a warehouse as a centre would have it: two locations, five
+// browserSeed fills a warehouse as a centre would have it: two locations, five
 // products, some fifty devices in several states, a recall, a kit and a large import
 // waiting in the queue.
-func invBrowserSeed(t *testing.T, ts *webtest.Server) *invBrowserData {
+func browserSeed(t *testing.T, ts *webtest.Server) *browserData {
 	t.Helper()
 	ctx := ts.Ctx
 	lctx := auth.WithPrincipal(ctx, auth.Principal{Name: "Lene Logistik", Role: auth.RoleLogistics})
@@ -42,7 +42,7 @@ func invBrowserSeed(t *testing.T, ts *webtest.Server) *invBrowserData {
 			t.Fatal(err)
 		}
 	}
-	d := &invBrowserData{devices: map[string]int64{}}
+	d := &browserData{devices: map[string]int64{}}
 	var err error
 	d.aar, err = ts.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "AAR", Name: "Centrallager Aarhus"})
 	must(err)
@@ -131,7 +131,7 @@ func invBrowserSeed(t *testing.T, ts *webtest.Server) *invBrowserData {
 
 func TestBrowserInventoryPages(t *testing.T) {
 	b := webtest.StartBrowser(t)
-	d := invBrowserSeed(t, b.TS)
+	d := browserSeed(t, b.TS)
 
 	b.ExpectPage(b.Open("/login"), 200, "/login")
 	b.ExpectPage(b.Login("logistics@example.dk", webtest.Password), 200, "/")

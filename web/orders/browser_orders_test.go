@@ -1,4 +1,4 @@
-package web_test
+package orders_test
 
 import (
 	"context"

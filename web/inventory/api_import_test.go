@@ -1,4 +1,4 @@
-package web_test
+package inventory_test
 
 import (
 	"bytes"

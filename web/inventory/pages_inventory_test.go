@@ -1,4 +1,4 @@
-package web_test
+package inventory_test
 
 import (
 	"bytes"
@@ -20,19 +20,19 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// invFixture is a warehouse with a tablet (serialised, reorder level 5), an oximeter
+// fixture is a warehouse with a tablet (serialised, reorder level 5), an oximeter
 // (serialised, no reorder level) and test strips (counted by quantity).
-type invFixture struct {
+type fixture struct {
 	loc, loc2            *inventory.Location
 	tablet, oxi, strips  *inventory.Product
 	devices              map[string]int64 // serial → device id
 	logisticsCtx, sysCtx context.Context
 }
 
-func invSetup(t *testing.T, ts *webtest.Server) *invFixture {
+func setup(t *testing.T, ts *webtest.Server) *fixture {
 	t.Helper()
 	ctx := ts.Ctx
-	f := &invFixture{devices: map[string]int64{}, sysCtx: ctx,
+	f := &fixture{devices: map[string]int64{}, sysCtx: ctx,
 		logisticsCtx: auth.WithPrincipal(ctx, auth.Principal{Name: "logistics", Role: auth.RoleLogistics})}
 	var err error
 	if f.loc, err = ts.Inventory.CreateLocation(ctx, inventory.NewLocation{Code: "AAR", Name: "Lager Aarhus"}); err != nil {
@@ -60,7 +60,7 @@ func invSetup(t *testing.T, ts *webtest.Server) *invFixture {
 	return f
 }
 
-func (f *invFixture) receive(t *testing.T, ts *webtest.Server, loc, product int64, serials ...string) {
+func (f *fixture) receive(t *testing.T, ts *webtest.Server, loc, product int64, serials ...string) {
 	t.Helper()
 	r, err := ts.Inventory.CreateReceipt(f.sysCtx, inventory.NewReceipt{LocationID: loc, Reference: "setup",
 		Lines: []inventory.NewReceiptLine{{ProductID: product, Serials: serials, UnitCostOre: 99900}}})
@@ -73,7 +73,7 @@ func (f *invFixture) receive(t *testing.T, ts *webtest.Server, loc, product int6
 }
 
 // deploy takes device serial through its workflow to a citizen of member.
-func (f *invFixture) deploy(t *testing.T, ts *webtest.Server, serial string, member *contracts.Member, citizen string) {
+func (f *fixture) deploy(t *testing.T, ts *webtest.Server, serial string, member *contracts.Member, citizen string) {
 	t.Helper()
 	id := f.devices[serial]
 	for _, st := range []inventory.State{inventory.Reserved, inventory.InTransit, inventory.Deployed} {
@@ -111,7 +111,7 @@ func TestInventoryPagesNavigation(t *testing.T) {
 
 func TestInventoryScannerSearchRedirectsToTheDevice(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	b := loggedIn(t, ts, "logistics")
 
 	body := b.ExpectPage("/devices", 200, `name="serial"`, "autofocus", "TAB-0001", "OXI-0006")
@@ -150,7 +150,7 @@ func TestInventoryScannerSearchRedirectsToTheDevice(t *testing.T) {
 
 func TestInventoryDevicePageTimelineAndTransitions(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	b := loggedIn(t, ts, "logistics")
 	id := f.devices["TAB-0001"]
 	path := fmt.Sprintf("/devices/%d", id)
@@ -224,7 +224,7 @@ func TestInventoryDevicePageTimelineAndTransitions(t *testing.T) {
 
 func TestInventoryReceiptForm(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	b := loggedIn(t, ts, "logistics")
 	b.ExpectPage("/receipts/new", 200, `<textarea id="serials" name="serials"`, `name="unit_cost"`, "AAR – Lager Aarhus")
 
@@ -296,7 +296,7 @@ func TestInventoryReceiptForm(t *testing.T) {
 
 func TestInventoryStockFlagsBelowReorder(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	b := loggedIn(t, ts, "logistics")
 	body := b.ExpectPage("/stock", 200, "TAB-10", "OXI-2", "STRIP-50", "1 produkt under genbestillingsniveau.")
 	row := func(sku string) string {
@@ -334,8 +334,8 @@ func TestInventoryStockFlagsBelowReorder(t *testing.T) {
 	}
 }
 
-// invWorkbook fetches path as b and opens the workbook it answers.
-func invWorkbook(t *testing.T, b *webtest.Client, path string) [][]string {
+// workbook fetches path as b and opens the workbook it answers.
+func workbook(t *testing.T, b *webtest.Client, path string) [][]string {
 	t.Helper()
 	st, body, _ := b.Get(path)
 	if st != 200 {
@@ -355,22 +355,22 @@ func invWorkbook(t *testing.T, b *webtest.Client, path string) [][]string {
 
 func TestInventoryExcelExports(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	f.deploy(t, ts, "TAB-0003", ts.Members["751"], "borger-3")
 	b := loggedIn(t, ts, "logistics")
 
-	rows := invWorkbook(t, b, "/devices.xlsx")
+	rows := workbook(t, b, "/devices.xlsx")
 	if len(rows) != 1+9 || rows[0][0] != "Serienummer" {
 		t.Fatalf("devices.xlsx: %d rows, header %v", len(rows), rows[0])
 	}
-	rows = invWorkbook(t, b, fmt.Sprintf("/devices.xlsx?state=deployed&product_id=%d", f.tablet.ID))
+	rows = workbook(t, b, fmt.Sprintf("/devices.xlsx?state=deployed&product_id=%d", f.tablet.ID))
 	if len(rows) != 2 || rows[1][0] != "TAB-0003" || rows[1][3] != "Hos borger" || rows[1][5] != "Kommune 751" || rows[1][6] != "borger-3" {
 		t.Errorf("filtered devices.xlsx: %v", rows)
 	}
 	// The list page's export link carries its filters.
 	b.ExpectPage("/devices?state=deployed", 200, `href="/devices.xlsx?state=deployed"`)
 
-	rows = invWorkbook(t, b, "/stock.xlsx")
+	rows = workbook(t, b, "/stock.xlsx")
 	if len(rows) != 1+3 || rows[0][0] != "Varenummer" {
 		t.Fatalf("stock.xlsx: %v", rows)
 	}
@@ -379,14 +379,14 @@ func TestInventoryExcelExports(t *testing.T) {
 			t.Errorf("stock.xlsx TAB-10 row: %v", r)
 		}
 	}
-	if rows := invWorkbook(t, b, fmt.Sprintf("/stock.xlsx?location_id=%d", f.loc2.ID)); len(rows) != 4 {
+	if rows := workbook(t, b, fmt.Sprintf("/stock.xlsx?location_id=%d", f.loc2.ID)); len(rows) != 4 {
 		t.Errorf("stock.xlsx at a location: %v", rows)
 	}
 }
 
 func TestInventoryMemberSeesOnlyOwnDevices(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	f.deploy(t, ts, "TAB-0001", ts.Members["751"], "borger-751")
 	f.deploy(t, ts, "OXI-0001", ts.Members["657"], "borger-657")
 	m := loggedIn(t, ts, "member")
@@ -408,7 +408,7 @@ func TestInventoryMemberSeesOnlyOwnDevices(t *testing.T) {
 	if st != 303 || loc != fmt.Sprintf("/devices/%d", f.devices["TAB-0001"]) {
 		t.Errorf("member scans own serial: %d to %q", st, loc)
 	}
-	rows := invWorkbook(t, m, "/devices.xlsx")
+	rows := workbook(t, m, "/devices.xlsx")
 	if len(rows) != 2 || rows[1][0] != "TAB-0001" {
 		t.Errorf("member's devices.xlsx: %v", rows)
 	}
@@ -430,8 +430,8 @@ func TestInventoryMemberSeesOnlyOwnDevices(t *testing.T) {
 	}
 }
 
-// invUpload posts a multipart form with one file as b would from the import page.
-func invUpload(t *testing.T, b *webtest.Client, path string, fields map[string]string, filename string, data []byte) (int, string, string) {
+// upload posts a multipart form with one file as b would from the import page.
+func upload(t *testing.T, b *webtest.Client, path string, fields map[string]string, filename string, data []byte) (int, string, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -459,11 +459,11 @@ func invUpload(t *testing.T, b *webtest.Client, path string, fields map[string]s
 
 func TestInventoryImportPages(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	b := loggedIn(t, ts, "logistics")
 	b.ExpectPage("/imports/new", 200, `enctype="multipart/form-data"`, `type="file"`)
 
-	st, body, loc := invUpload(t, b, "/imports/new", map[string]string{"location_id": fmt.Sprint(f.loc.ID)}, "levering.csv",
+	st, body, loc := upload(t, b, "/imports/new", map[string]string{"location_id": fmt.Sprint(f.loc.ID)}, "levering.csv",
 		[]byte("sku;serial\nTAB-10;IMP-1\nTAB-10;IMP-2\nOXI-2;IMP-3\n"))
 	if st != 303 || !strings.HasPrefix(loc, "/imports/") {
 		t.Fatalf("import: %d to %q: %s", st, loc, webtest.PageSnippet(body))
@@ -471,20 +471,20 @@ func TestInventoryImportPages(t *testing.T) {
 	b.ExpectPage(loc, 200, "Færdig", "levering.csv", "3 / 3")
 
 	// A bad file: every bad row named by its row in the file, and the errors as Excel.
-	st, _, loc = invUpload(t, b, "/imports/new", map[string]string{"location_id": fmt.Sprint(f.loc.ID)}, "fejl.csv",
+	st, _, loc = upload(t, b, "/imports/new", map[string]string{"location_id": fmt.Sprint(f.loc.ID)}, "fejl.csv",
 		[]byte("sku;serial\nTAB-10;IMP-1\nNOPE;IMP-9\nTAB-10;IMP-7\nTAB-10;IMP-7\n"))
 	if st != 303 {
 		t.Fatalf("bad import: %d", st)
 	}
 	body = b.ExpectPage(loc, 200, "Afvist", "Række 2 (serienummer)", "serienummeret IMP-1 findes allerede",
 		"Række 3 (varenummer)", "Række 5 (serienummer)", "også række 4 (serienummer)", loc+"/errors.xlsx")
-	if rows := invWorkbook(t, b, loc+"/errors.xlsx"); len(rows) < 4 {
+	if rows := workbook(t, b, loc+"/errors.xlsx"); len(rows) < 4 {
 		t.Errorf("errors.xlsx: %v", rows)
 	}
 	_ = body
 
 	// No file, no location: the form again, with both named.
-	st, body, _ = invUpload(t, b, "/imports/new", map[string]string{"location_id": ""}, "tom.csv", nil)
+	st, body, _ = upload(t, b, "/imports/new", map[string]string{"location_id": ""}, "tom.csv", nil)
 	if st != 422 || !strings.Contains(body, "<strong>Lokation</strong>") {
 		t.Errorf("empty import: %d: %s", st, webtest.PageSnippet(body))
 	}
@@ -492,7 +492,7 @@ func TestInventoryImportPages(t *testing.T) {
 
 func TestInventoryKitPages(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	sc, err := ts.Contracts.CreateScheme(ts.Ctx, contracts.NewScheme{Code: "KOL-TELE", Name: "KOL telemonitorering"})
 	if err != nil {
 		t.Fatal(err)
@@ -533,7 +533,7 @@ func TestInventoryKitPages(t *testing.T) {
 
 func TestInventoryStocktakePages(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	f.receive(t, ts, f.loc2.ID, f.oxi.ID, "OXI-HOR-1")
 	b := loggedIn(t, ts, "logistics")
 	b.ExpectPage("/stocktakes", 200, `action="/stocktakes"`)
@@ -580,7 +580,7 @@ func TestInventoryStocktakePages(t *testing.T) {
 
 func TestInventoryRecallPages(t *testing.T) {
 	ts := webtest.New(t)
-	f := invSetup(t, ts)
+	f := setup(t, ts)
 	f.deploy(t, ts, "OXI-0002", ts.Members["657"], "borger-42")
 	b := loggedIn(t, ts, "logistics")
 	b.ExpectPage("/recalls", 200, "Ingen tilbagekaldelser endnu.", `name="serial_from"`)
@@ -598,7 +598,7 @@ func TestInventoryRecallPages(t *testing.T) {
 	}
 	b.ExpectPage(loc, 200, "FSN-2025-01", "Fejl i batteri", "Kommune 657", "borger-42", "Lager Aarhus", "OXI-0001")
 	b.ExpectPage("/recalls", 200, "FSN-2025-01", loc)
-	if rows := invWorkbook(t, b, loc+"/devices.xlsx"); len(rows) != 3 {
+	if rows := workbook(t, b, loc+"/devices.xlsx"); len(rows) != 3 {
 		t.Errorf("recall workbook: %v", rows)
 	}
 	// By range.
@@ -613,7 +613,7 @@ func TestInventoryRecallPages(t *testing.T) {
 // Every page answers the roles the brief gives it.
 func TestInventoryPagesRoles(t *testing.T) {
 	ts := webtest.New(t)
-	invSetup(t, ts)
+	setup(t, ts)
 	cases := []struct {
 		user, path string
 		status     int

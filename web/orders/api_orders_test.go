@@ -1,4 +1,4 @@
-package web_test
+package orders_test
 
 import (
 	"context"
@@ -17,20 +17,20 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// apiOrdWorld is a test server with a warehouse, a tablet + oximeter + strips kit of a
+// apiWorld is a test server with a warehouse, a tablet + oximeter + strips kit of a
 // scheme member 751 has joined (657 has not), and stock for a few kits, all made through
 // the API.
-type apiOrdWorld struct {
+type apiWorld struct {
 	t                            *testing.T
 	ts                           *webtest.Server
 	loc, tablet, oxi, strips     int64
 	scheme, kit, member, member2 int64
 }
 
-func newAPIOrdWorld(t *testing.T) *apiOrdWorld {
+func newAPIWorld(t *testing.T) *apiWorld {
 	t.Helper()
 	ts := webtest.New(t)
-	w := &apiOrdWorld{t: t, ts: ts, member: ts.Members["751"].ID, member2: ts.Members["657"].ID}
+	w := &apiWorld{t: t, ts: ts, member: ts.Members["751"].ID, member2: ts.Members["657"].ID}
 	w.loc = w.create("POST", "/api/v1/locations", "logistics", map[string]any{"code": "AAR", "name": "Aarhus"})
 	w.tablet = w.create("POST", "/api/v1/products", "logistics", map[string]any{"sku": "TAB-A", "name": "Tablet", "category": "tablet", "tracking": "serial"})
 	w.oxi = w.create("POST", "/api/v1/products", "admin", map[string]any{"sku": "OXI", "name": "Oximeter", "category": "oximeter", "tracking": "serial"})
@@ -50,7 +50,7 @@ func newAPIOrdWorld(t *testing.T) *apiOrdWorld {
 }
 
 // create sends a request that must answer 201 and returns the id in the answer.
-func (w *apiOrdWorld) create(method, path, user string, body any) int64 {
+func (w *apiWorld) create(method, path, user string, body any) int64 {
 	w.t.Helper()
 	st, b := w.ts.Do(method, path, user, body)
 	if st != 201 {
@@ -67,7 +67,7 @@ func (w *apiOrdWorld) create(method, path, user string, body any) int64 {
 }
 
 // expect sends a request, checks its status and decodes the answer into a map.
-func (w *apiOrdWorld) expect(want int, method, path, user string, body any) map[string]any {
+func (w *apiWorld) expect(want int, method, path, user string, body any) map[string]any {
 	w.t.Helper()
 	st, b := w.ts.Do(method, path, user, body)
 	if st != want {
@@ -80,17 +80,17 @@ func (w *apiOrdWorld) expect(want int, method, path, user string, body any) map[
 	return m
 }
 
-func (w *apiOrdWorld) delivery() map[string]any {
+func (w *apiWorld) delivery() map[string]any {
 	return map[string]any{"name": "Borger", "street": "Vestergade 1", "postcode": "8000", "city": "Aarhus C", "phone": "+4512345678"}
 }
 
-func (w *apiOrdWorld) kitOrder(ref string) map[string]any {
+func (w *apiWorld) kitOrder(ref string) map[string]any {
 	return map[string]any{"member_id": w.member, "kit_id": w.kit, "citizen_ref": ref, "delivery": w.delivery(),
 		"requested_on": civil.Today().String(), "note": "ring på"} // today in the business calendar, which may not be the machine's
 }
 
 // place orders a kit as the member and returns the answer.
-func (w *apiOrdWorld) place(ref string) map[string]any {
+func (w *apiWorld) place(ref string) map[string]any {
 	w.t.Helper()
 	o := w.expect(201, "POST", "/api/v1/orders", "member", w.kitOrder(ref))
 	if o["status"] != "reserved" {
@@ -100,7 +100,7 @@ func (w *apiOrdWorld) place(ref string) map[string]any {
 }
 
 // book runs the booking job the way the worker does, with the manual carrier.
-func (w *apiOrdWorld) book(shipmentID int64) {
+func (w *apiWorld) book(shipmentID int64) {
 	w.t.Helper()
 	payload, _ := json.Marshal(orders.BookPayload{ShipmentID: shipmentID})
 	ctx := db.NewContext(context.Background(), w.ts.DB)
@@ -110,7 +110,7 @@ func (w *apiOrdWorld) book(shipmentID int64) {
 }
 
 // ship ships order id as logistics, books it and returns the shipment id.
-func (w *apiOrdWorld) ship(id int64) int64 {
+func (w *apiWorld) ship(id int64) int64 {
 	w.t.Helper()
 	a := w.expect(202, "POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "logistics", nil)
 	sid := int64(a["shipment_id"].(float64))
@@ -120,7 +120,7 @@ func (w *apiOrdWorld) ship(id int64) int64 {
 
 // carrierEvent posts a carrier webhook body with the given signature header ("" for
 // none) and returns status and answer.
-func (w *apiOrdWorld) carrierEvent(body, signature string) (int, []byte) {
+func (w *apiWorld) carrierEvent(body, signature string) (int, []byte) {
 	w.t.Helper()
 	req := httptest.NewRequest("POST", "/api/v1/carrier/events", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -130,7 +130,7 @@ func (w *apiOrdWorld) carrierEvent(body, signature string) (int, []byte) {
 	return w.ts.Send(req)
 }
 
-func (w *apiOrdWorld) signed(body string) (int, []byte) {
+func (w *apiWorld) signed(body string) (int, []byte) {
 	w.t.Helper()
 	return w.carrierEvent(body, orders.Sign(webtest.CarrierSecret, []byte(body)))
 }
@@ -167,7 +167,7 @@ func deviceIDsOf(t *testing.T, o map[string]any) []int64 {
 // ---------------------------------------------------------------------------
 
 func TestOrdersAPIPlacePinned(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("AAR-1")
 	hasKeys(t, "order", o, "id", "number", "status", "member_id", "citizen_ref", "lines", "shipment_id")
 	if o["member_id"] != float64(w.member) || o["citizen_ref"] != "AAR-1" || o["shipment_id"] != nil ||
@@ -219,7 +219,7 @@ func TestOrdersAPIPlacePinned(t *testing.T) {
 }
 
 func TestOrdersAPIValidation(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	post := func(user string, body map[string]any) (int, []byte) {
 		return w.ts.Do("POST", "/api/v1/orders", user, body)
 	}
@@ -290,7 +290,7 @@ func TestOrdersAPIValidation(t *testing.T) {
 }
 
 func TestOrdersAPIIdempotencyKey(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	send := func(key string, body map[string]any) (int, map[string]any) {
 		t.Helper()
 		raw, _ := json.Marshal(body)
@@ -330,7 +330,7 @@ func TestOrdersAPIIdempotencyKey(t *testing.T) {
 }
 
 func TestOrdersAPICancel(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("C-1")
 	path := fmt.Sprintf("/api/v1/orders/%d/cancel", idOf(t, o))
 	if st, _ := w.ts.Do("POST", path, "support", nil); st != 403 {
@@ -362,7 +362,7 @@ func TestOrdersAPICancel(t *testing.T) {
 
 // Ship, book, the carrier's webhook, and who sees what.
 func TestOrdersAPIShipAndCarrierEvents(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("S-1")
 	id := idOf(t, o)
 	if st, _ := w.ts.Do("POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "member", nil); st != 403 {
@@ -452,7 +452,7 @@ func TestOrdersAPIShipAndCarrierEvents(t *testing.T) {
 }
 
 func TestOrdersAPIDeliverByHand(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("D-1")
 	id := idOf(t, o)
 	w.expect(409, "POST", fmt.Sprintf("/api/v1/orders/%d/deliver", id), "logistics", nil)
@@ -469,7 +469,7 @@ func TestOrdersAPIDeliverByHand(t *testing.T) {
 
 // A member never learns about another member's order, shipment or return.
 func TestOrdersAPIMemberIsolation(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("ISO-1")
 	id := idOf(t, o)
 	sid := w.ship(id)
@@ -525,7 +525,7 @@ func TestOrdersAPIMemberIsolation(t *testing.T) {
 }
 
 func TestOrdersAPIReturns(t *testing.T) {
-	w := newAPIOrdWorld(t)
+	w := newAPIWorld(t)
 	o := w.place("R-1")
 	id := idOf(t, o)
 	devs := deviceIDsOf(t, o)
