@@ -87,11 +87,11 @@ func (h *Handlers) devicesPage(c *fiber.Ctx) error {
 	}
 	f, err := deviceFilter(c)
 	if err != nil {
-		return h.UI.RenderError(c, "inv_devices", title, v, localize(l, err, deviceFilterLabels(l)))
+		return h.UI.RenderError(c, "inv_devices", title, v, localize(l, "inv_devices", err, deviceFilterLabels(l)))
 	}
 	ds, next, err := h.Inventory.ListDevices(ctx, f)
 	if err != nil {
-		return h.UI.RenderError(c, "inv_devices", title, v, localize(l, err, deviceFilterLabels(l)))
+		return h.UI.RenderError(c, "inv_devices", title, v, localize(l, "inv_devices", err, deviceFilterLabels(l)))
 	}
 	v.Items = lk.rows(ds)
 	v.Filtered = f.State != "" || f.ProductID != 0 || f.LocationID != 0 || f.MemberID != 0
@@ -279,7 +279,7 @@ func (h *Handlers) transitionSubmit(c *fiber.Ctx) error {
 			return verr
 		}
 		return h.UI.RenderError(c, "inv_device", "inv.device.title", v,
-			localize(l, err, labelsFor(l, map[string]string{"to": "inv.transition.to", "reason": "inv.transition.reason"}, nil)))
+			localize(l, "inv_device", err, labelsFor(l, map[string]string{"to": "inv.transition.to", "reason": "inv.transition.reason"}, nil)))
 	}
 	ui.Flash(c, "inv.transition.done")
 	return c.Redirect(fmt.Sprintf("/devices/%d", id), fiber.StatusSeeOther)
@@ -300,7 +300,7 @@ func (h *Handlers) transferSubmit(c *fiber.Ctx) error {
 			return verr
 		}
 		return h.UI.RenderError(c, "inv_device", "inv.device.title", v,
-			localize(l, err, labelsFor(l, map[string]string{"member_id": "inv.transfer.member", "citizen_ref": "inv.transfer.citizen"}, nil)))
+			localize(l, "inv_device", err, labelsFor(l, map[string]string{"member_id": "inv.transfer.member", "citizen_ref": "inv.transfer.citizen"}, nil)))
 	}
 	ui.Flash(c, "inv.transfer.done")
 	return c.Redirect(fmt.Sprintf("/devices/%d", id), fiber.StatusSeeOther)

@@ -71,11 +71,11 @@ func (h *Handlers) importSubmit(c *fiber.Ctx) error {
 		}
 	}
 	if err := fe.Err(); err != nil {
-		return h.importRender(c, f, localize(l, err, importLabels(l)))
+		return h.importRender(c, f, localize(l, "inv_import", err, importLabels(l)))
 	}
 	data, err := readFormFile(fh)
 	if err != nil {
-		return h.importRender(c, f, localize(l, err, importLabels(l)))
+		return h.importRender(c, f, localize(l, "inv_import", err, importLabels(l)))
 	}
 	imp, err := h.Inventory.StartImport(c.UserContext(), loc, fh.Filename, data)
 	if imp != nil && imp.ID != 0 {
@@ -83,7 +83,7 @@ func (h *Handlers) importSubmit(c *fiber.Ctx) error {
 		return c.Redirect(fmt.Sprintf("/imports/%d", imp.ID), fiber.StatusSeeOther)
 	}
 	if err != nil {
-		return h.importRender(c, f, localize(l, err, importLabels(l)))
+		return h.importRender(c, f, localize(l, "inv_import", err, importLabels(l)))
 	}
 	return apperr.Conflict("the import was not recorded")
 }
@@ -114,7 +114,7 @@ func (h *Handlers) importPage(c *fiber.Ctx) error {
 		Running: imp.Status == inventory.ImportQueued || imp.Status == inventory.ImportRunning}
 	labels := importLabels(l)
 	for _, fe := range imp.ErrorList {
-		v.Errors = append(v.Errors, apperr.FieldError{Field: labels(fe.Field), Message: say(l, fe.Message, labels)})
+		v.Errors = append(v.Errors, apperr.FieldError{Field: labels(fe.Field), Message: say(l, "inv_import", fe, labels)})
 	}
 	if v.Running {
 		// The page follows a queued import by reloading itself; no script needed.

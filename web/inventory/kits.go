@@ -194,11 +194,11 @@ func (h *Handlers) kitCreateSubmit(c *fiber.Ctx) error {
 	in, sent, fe := readKit(c, &f)
 	if err := fe.Err(); err != nil {
 		markKitRows(&f, err, sent)
-		return h.kitRender(c, f, localize(l, err, kitLabels(l, sent)))
+		return h.kitRender(c, f, localize(l, "inv_kit_form", err, kitLabels(l, sent)))
 	}
 	if _, err := h.Inventory.CreateKit(c.UserContext(), in); err != nil {
 		markKitRows(&f, err, sent)
-		return h.kitRender(c, f, localize(l, err, kitLabels(l, sent)))
+		return h.kitRender(c, f, localize(l, "inv_kit_form", err, kitLabels(l, sent)))
 	}
 	ui.Flash(c, "common.saved")
 	return c.Redirect("/kits", fiber.StatusSeeOther)
@@ -221,11 +221,11 @@ func (h *Handlers) kitEditSubmit(c *fiber.Ctx) error {
 	in.Code, in.SchemeID = k.Code, k.SchemeID
 	if err := fe.Err(); err != nil {
 		markKitRows(&f, err, sent)
-		return h.kitRender(c, f, localize(l, err, kitLabels(l, sent)))
+		return h.kitRender(c, f, localize(l, "inv_kit_form", err, kitLabels(l, sent)))
 	}
 	if _, err := h.Inventory.UpdateKit(c.UserContext(), id, in); err != nil {
 		markKitRows(&f, err, sent)
-		return h.kitRender(c, f, localize(l, err, kitLabels(l, sent)))
+		return h.kitRender(c, f, localize(l, "inv_kit_form", err, kitLabels(l, sent)))
 	}
 	ui.Flash(c, "common.saved")
 	return c.Redirect("/kits", fiber.StatusSeeOther)

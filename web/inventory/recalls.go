@@ -70,7 +70,7 @@ func (h *Handlers) recallCreateSubmit(c *fiber.Ctx) error {
 		})
 	r, err := h.Inventory.CreateRecall(c.UserContext(), in)
 	if err != nil {
-		return h.recallsRender(c, f, localize(l, err, labels))
+		return h.recallsRender(c, f, localize(l, "inv_recalls", err, labels))
 	}
 	ui.Flash(c, "inv.recalls.created_flash")
 	return c.Redirect(fmt.Sprintf("/recalls/%d", r.ID), fiber.StatusSeeOther)

@@ -107,12 +107,12 @@ func (h *Handlers) receiptSubmit(c *fiber.Ctx) error {
 		line.Quantity = &q
 	}
 	if err := fe.Err(); err != nil {
-		return h.receiptRender(c, f, localize(l, err, labels))
+		return h.receiptRender(c, f, localize(l, "inv_receipt_form", err, labels))
 	}
 	in.Lines = []inventory.NewReceiptLine{line}
 	r, err := h.Inventory.CreateReceipt(c.UserContext(), in)
 	if err != nil {
-		return h.receiptRender(c, f, localize(l, err, labels))
+		return h.receiptRender(c, f, localize(l, "inv_receipt_form", err, labels))
 	}
 	lk, err := h.load(c.UserContext())
 	if err != nil {

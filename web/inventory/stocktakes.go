@@ -86,7 +86,7 @@ func (h *Handlers) stocktakeStartSubmit(c *fiber.Ctx) error {
 	loc, _ := strconv.ParseInt(v.LocationID, 10, 64)
 	st, err := h.Inventory.StartStocktake(c.UserContext(), loc)
 	if err != nil {
-		return h.stocktakesRender(c, v, localize(l, err, labelsFor(l, map[string]string{"location_id": "inv.stocktake.location"}, nil)))
+		return h.stocktakesRender(c, v, localize(l, "inv_stocktakes", err, labelsFor(l, map[string]string{"location_id": "inv.stocktake.location"}, nil)))
 	}
 	ui.Flash(c, "inv.stocktake.started_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", st.ID), fiber.StatusSeeOther)
@@ -194,10 +194,10 @@ func (h *Handlers) stocktakeCountSubmit(c *fiber.Ctx) error {
 		return "", false
 	})
 	if err := fe.Err(); err != nil {
-		return h.stocktakeRender(c, id, text, qty, "", localize(l, err, labels))
+		return h.stocktakeRender(c, id, text, qty, "", localize(l, "inv_stocktake", err, labels))
 	}
 	if _, err := h.Inventory.RecordCount(c.UserContext(), id, in); err != nil {
-		return h.stocktakeRender(c, id, text, qty, "", localize(l, err, labels))
+		return h.stocktakeRender(c, id, text, qty, "", localize(l, "inv_stocktake", err, labels))
 	}
 	ui.Flash(c, "inv.stocktake.counted_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", id), fiber.StatusSeeOther)
@@ -211,7 +211,7 @@ func (h *Handlers) stocktakeConfirmSubmit(c *fiber.Ctx) error {
 	l := ui.Lang(c)
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if _, err := h.Inventory.ConfirmStocktake(c.UserContext(), id, reason); err != nil {
-		return h.stocktakeRender(c, id, "", nil, reason, localize(l, err, labelsFor(l, map[string]string{"reason": "inv.stocktake.reason"}, nil)))
+		return h.stocktakeRender(c, id, "", nil, reason, localize(l, "inv_stocktake", err, labelsFor(l, map[string]string{"reason": "inv.stocktake.reason"}, nil)))
 	}
 	ui.Flash(c, "inv.stocktake.confirmed_flash")
 	return c.Redirect(fmt.Sprintf("/stocktakes/%d", id), fiber.StatusSeeOther)

@@ -12,6 +12,7 @@ import (
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -167,4 +168,10 @@ func (h *Handlers) orderShipSubmit(c *fiber.Ctx) error {
 
 func (h *Handlers) orderDeliverSubmit(c *fiber.Ctx) error {
 	return h.orderAction(c, h.Orders.Deliver, "ord.flash.delivered", "ord.refused.deliver")
+}
+
+// conflictText is the alert for a refused action: the page's own words, not the
+// service's English.
+func conflictText(l i18n.Lang, key string) error {
+	return &apperr.Error{Kind: apperr.KindConflict, Msg: l.T(key)}
 }
