@@ -117,21 +117,18 @@ func (h *Handlers) devicesExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var rows [][]any
-	for {
-		ds, next, err := h.Inventory.ListDevices(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			rows = append(rows, []any{d.Serial, d.SKU, lk.productName(d.ProductID), l.T("inv.state." + string(d.State)),
-				lk.locationCode(d.LocationID), lk.memberName(d.MemberID), ui.Deref(d.CitizenRef), d.Recalled,
-				d.ReceivedAt.In(civil.Copenhagen).Format("2006-01-02")})
-		}
-		if next == 0 {
-			break
-		}
-		f.After = next
+	ds, err := httpx.All(func(after int64) ([]inventory.Device, int64, error) {
+		f.After = after
+		return h.Inventory.ListDevices(ctx, f)
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(ds))
+	for _, d := range ds {
+		rows = append(rows, []any{d.Serial, d.SKU, lk.productName(d.ProductID), l.T("inv.state." + string(d.State)),
+			lk.locationCode(d.LocationID), lk.memberName(d.MemberID), ui.Deref(d.CitizenRef), d.Recalled,
+			d.ReceivedAt.In(civil.Copenhagen).Format("2006-01-02")})
 	}
 	header := []string{l.T("inv.device.serial"), l.T("inv.device.sku"), l.T("inv.device.product"), l.T("inv.device.state"),
 		l.T("inv.device.location"), l.T("inv.device.member"), l.T("inv.device.citizen"), l.T("inv.device.recalled"), l.T("inv.device.received")}

@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 
@@ -18,7 +17,7 @@ func (h *Handlers) mountImports(r ui.Router) {
 	r.Get("/imports/new", httpx.Logistics, h.importNewPage)
 	r.Post("/imports/new", httpx.Logistics, h.importSubmit)
 	r.Get("/imports/:id", httpx.Staff, h.importPage)
-	r.Get("/imports/:id/errors.xlsx", httpx.Staff, h.importErrorsExport)
+	r.Get("/imports/:id/errors.xlsx", httpx.Staff, h.importErrorsXLSX)
 }
 
 type importForm struct {
@@ -121,18 +120,4 @@ func (h *Handlers) importPage(c *fiber.Ctx) error {
 		c.Set("Refresh", "2")
 	}
 	return h.UI.Render(c, "inv_import", "inv.import.status_title", v)
-}
-
-func (h *Handlers) importErrorsExport(c *fiber.Ctx) error {
-	id, err := httpx.PathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := h.Inventory.ImportErrorsXLSX(c.UserContext(), id, &buf); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="import-%d-errors.xlsx"`, id))
-	return c.Send(buf.Bytes())
 }

@@ -39,7 +39,7 @@ func (h *Handlers) mountImportsAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
 		Roles: httpx.Staff, Resp: inventory.Import{}, Handler: h.apiGetImport})
 	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
-		Roles: httpx.Staff, Raw: true, Handler: h.apiImportErrorsXLSX})
+		Roles: httpx.Staff, Raw: true, Handler: h.importErrorsXLSX})
 }
 
 func (h *Handlers) apiImportDevices(c *fiber.Ctx) error {
@@ -104,7 +104,9 @@ func (h *Handlers) apiGetImport(c *fiber.Ctx) error {
 	return c.JSON(imp)
 }
 
-func (h *Handlers) apiImportErrorsXLSX(c *fiber.Ctx) error {
+// importErrorsXLSX answers an import's row errors as a workbook, to the API and to the
+// import's page alike.
+func (h *Handlers) importErrorsXLSX(c *fiber.Ctx) error {
 	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/gofiber/fiber/v2"
 )
@@ -55,17 +56,10 @@ func (h *Handlers) load(ctx context.Context) (*lookups, error) {
 		if lk.Locations, err = h.Inventory.ListLocations(ctx); err != nil {
 			return nil, err
 		}
-		f := contracts.MemberFilter{Limit: 500}
-		for {
-			ms, next, err := h.Contracts.ListMembers(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			lk.Members = append(lk.Members, ms...)
-			if next == 0 {
-				break
-			}
-			f.After = next
+		if lk.Members, err = httpx.All(func(after int64) ([]contracts.Member, int64, error) {
+			return h.Contracts.ListMembers(ctx, contracts.MemberFilter{After: after, Limit: 500})
+		}); err != nil {
+			return nil, err
 		}
 		slices.SortFunc(lk.Members, func(a, b contracts.Member) int { return strings.Compare(a.Name, b.Name) })
 	} else if p.MemberID != nil {

@@ -91,31 +91,26 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 		status = ""
 	}
 	names, today := h.lookups(ctx), civil.Today()
-	f := orders.Filter{Status: orders.Status(status), Limit: 500}
-	var rows [][]any
-	for {
-		list, next, err := h.Orders.List(ctx, f)
-		if err != nil {
-			return err
+	list, err := httpx.All(func(after int64) ([]orders.Order, int64, error) {
+		return h.Orders.List(ctx, orders.Filter{Status: orders.Status(status), After: after, Limit: 500})
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(list))
+	for i := range list {
+		o := &list[i]
+		late := l.T("common.no")
+		if o.IsLate(today) {
+			late = l.T("common.yes")
 		}
-		for i := range list {
-			o := &list[i]
-			late := l.T("common.no")
-			if o.IsLate(today) {
-				late = l.T("common.yes")
-			}
-			row := []any{o.Number, o.CreatedAt.In(civil.Copenhagen).Format("2006-01-02 15:04")}
-			if p.IsStaff() {
-				row = append(row, names.member(o.MemberID))
-			}
-			row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn.String(), late,
-				o.Delivery.Name, o.Delivery.Street, o.Delivery.Postcode, o.Delivery.City)
-			rows = append(rows, row)
+		row := []any{o.Number, o.CreatedAt.In(civil.Copenhagen).Format("2006-01-02 15:04")}
+		if p.IsStaff() {
+			row = append(row, names.member(o.MemberID))
 		}
-		if next == 0 {
-			break
-		}
-		f.After = next
+		row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn.String(), late,
+			o.Delivery.Name, o.Delivery.Street, o.Delivery.Postcode, o.Delivery.City)
+		rows = append(rows, row)
 	}
 	header := []string{l.T("ord.number"), l.T("ord.created")}
 	if p.IsStaff() {

@@ -131,20 +131,15 @@ func (h *Handlers) orderPickListPage(c *fiber.Ctx) error {
 
 func (h *Handlers) pickListsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	var os []*orders.Order
-	f := orders.Filter{Status: orders.Reserved, Limit: 500}
-	for {
-		list, next, err := h.Orders.List(ctx, f)
-		if err != nil {
-			return err
-		}
-		for i := range list {
-			os = append(os, &list[i])
-		}
-		if next == 0 {
-			break
-		}
-		f.After = next
+	list, err := httpx.All(func(after int64) ([]orders.Order, int64, error) {
+		return h.Orders.List(ctx, orders.Filter{Status: orders.Reserved, After: after, Limit: 500})
+	})
+	if err != nil {
+		return err
+	}
+	os := make([]*orders.Order, len(list))
+	for i := range list {
+		os[i] = &list[i]
 	}
 	// Soonest due first (an order "as soon as possible" is due the day it was placed):
 	// that is the order to pack them in.
@@ -154,18 +149,11 @@ func (h *Handlers) pickListsPage(c *fiber.Ctx) error {
 		}
 		return os[i].ID < os[j].ID
 	})
-	var ds []inventory.Device
-	df := inventory.DeviceFilter{State: inventory.Reserved, Limit: 500}
-	for {
-		list, next, err := h.Inventory.ListDevices(ctx, df)
-		if err != nil {
-			return err
-		}
-		ds = append(ds, list...)
-		if next == 0 {
-			break
-		}
-		df.After = next
+	ds, err := httpx.All(func(after int64) ([]inventory.Device, int64, error) {
+		return h.Inventory.ListDevices(ctx, inventory.DeviceFilter{State: inventory.Reserved, After: after, Limit: 500})
+	})
+	if err != nil {
+		return err
 	}
 	v, err := h.pickList(ctx, os, ds)
 	if err != nil {

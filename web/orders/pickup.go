@@ -11,6 +11,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -52,18 +53,11 @@ var returnReasons = []string{"not_needed", "moved", "deceased", "defect"}
 
 // deployedDevices returns the devices deployed at the member's citizens, by citizen.
 func (h *Handlers) deployedDevices(ctx context.Context, citizen string, checked map[int64]bool) ([]citizenDevices, []inventory.Device, error) {
-	var all []inventory.Device
-	f := inventory.DeviceFilter{State: inventory.Deployed, Limit: 500}
-	for {
-		ds, next, err := h.Inventory.ListDevices(ctx, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		all = append(all, ds...)
-		if next == 0 {
-			break
-		}
-		f.After = next
+	all, err := httpx.All(func(after int64) ([]inventory.Device, int64, error) {
+		return h.Inventory.ListDevices(ctx, inventory.DeviceFilter{State: inventory.Deployed, After: after, Limit: 500})
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	names := h.lookups(ctx)
 	var groups []citizenDevices

@@ -97,19 +97,9 @@ func (h *Handlers) renderReturns(c *fiber.Ctx, status int, tf transferForm, form
 
 // allMembers returns every member the caller may see.
 func (h *Handlers) allMembers(ctx context.Context) ([]contracts.Member, error) {
-	f := contracts.MemberFilter{Limit: 500}
-	var out []contracts.Member
-	for {
-		ms, next, err := h.Contracts.ListMembers(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms...)
-		if next == 0 {
-			return out, nil
-		}
-		f.After = next
-	}
+	return httpx.All(func(after int64) ([]contracts.Member, int64, error) {
+		return h.Contracts.ListMembers(ctx, contracts.MemberFilter{After: after, Limit: 500})
+	})
 }
 
 func (h *Handlers) returnsPage(c *fiber.Ctx) error {

@@ -99,31 +99,22 @@ func (h *Handlers) shipmentsExport(c *fiber.Ctx) error {
 	ctx, l := c.UserContext(), ui.Lang(c)
 	status, dir := shipmentFilters(c)
 	names := h.lookups(ctx)
-	var rows [][]any
-	f := orders.ShipmentFilter{Status: status, Direction: dir, Limit: 500}
-	for {
-		shs, next, err := h.Orders.ListShipments(ctx, f)
-		if err != nil {
-			return err
+	shs, err := httpx.All(func(after int64) ([]orders.Shipment, int64, error) {
+		return h.Orders.ListShipments(ctx, orders.ShipmentFilter{Status: status, Direction: dir, After: after, Limit: 500})
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(shs))
+	for _, sh := range shs {
+		ref := ""
+		if sh.OrderID != nil {
+			ref = sh.OrderNumber
+		} else if sh.ReturnID != nil {
+			ref = fmt.Sprintf("R-%d", *sh.ReturnID)
 		}
-		for _, sh := range shs {
-			ref := ""
-			if sh.OrderID != nil {
-				ref = sh.OrderNumber
-			} else if sh.ReturnID != nil {
-				ref = fmt.Sprintf("R-%d", *sh.ReturnID)
-			}
-			tracking := ""
-			if sh.TrackingNumber != nil {
-				tracking = *sh.TrackingNumber
-			}
-			rows = append(rows, []any{sh.ID, l.T("ord.dir." + sh.Direction), ref, names.member(sh.MemberID),
-				l.T("ord.sstatus." + sh.Status), tracking, sh.Attempts, sh.LastError, stamp(&sh.CreatedAt), stamp(sh.BookedAt), stamp(sh.DeliveredAt)})
-		}
-		if next == 0 {
-			break
-		}
-		f.After = next
+		rows = append(rows, []any{sh.ID, l.T("ord.dir." + sh.Direction), ref, names.member(sh.MemberID),
+			l.T("ord.sstatus." + sh.Status), ui.Deref(sh.TrackingNumber), sh.Attempts, sh.LastError, stamp(&sh.CreatedAt), stamp(sh.BookedAt), stamp(sh.DeliveredAt)})
 	}
 	header := []string{l.T("ord.ship.no"), l.T("ord.ship.direction"), l.T("ord.ship.ref"), l.T("ord.member"), l.T("ord.status"),
 		l.T("ord.tracking"), l.T("ord.ship.attempts"), l.T("ord.ship.last_error"), l.T("ord.created"), l.T("ord.ship.booked"), l.T("ord.ship.delivered")}
