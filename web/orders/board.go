@@ -7,6 +7,7 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -104,7 +105,7 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 		if o.IsLate(today) {
 			late = l.T("common.yes")
 		}
-		row := []any{o.Number, o.CreatedAt.In(civil.Copenhagen).Format("2006-01-02 15:04")}
+		row := []any{o.Number, i18n.Date(o.CreatedAt)}
 		if p.IsStaff() {
 			row = append(row, names.member(o.MemberID))
 		}

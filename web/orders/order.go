@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
@@ -57,13 +56,6 @@ type orderView struct {
 
 var timeline = []orders.Status{orders.Backordered, orders.Reserved, orders.Dispatching, orders.Shipped, orders.Delivered}
 
-func stamp(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return t.In(civil.Copenhagen).Format("2006-01-02 15:04")
-}
-
 func (h *Handlers) orderView(ctx context.Context, id int64) (*orderView, error) {
 	o, err := h.Orders.Get(ctx, id)
 	if err != nil {
@@ -93,11 +85,11 @@ func (h *Handlers) orderView(ctx context.Context, id int64) (*orderView, error) 
 			if cur > 0 || o.Status == orders.Cancelled {
 				step.Key = "placed" // it may never have waited for stock
 			}
-			step.When = stamp(&o.CreatedAt)
+			step.When = i18n.Date(&o.CreatedAt)
 		case st == orders.Shipped && v.Shipment != nil && cur >= i:
-			step.When = stamp(v.Shipment.BookedAt)
+			step.When = i18n.Date(v.Shipment.BookedAt)
 		case st == orders.Delivered && v.Shipment != nil && cur >= i:
-			step.When = stamp(v.Shipment.DeliveredAt)
+			step.When = i18n.Date(v.Shipment.DeliveredAt)
 		}
 		v.Steps = append(v.Steps, step)
 	}
