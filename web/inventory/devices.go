@@ -128,7 +128,7 @@ func (h *Handlers) devicesExport(c *fiber.Ctx) error {
 	for _, d := range ds {
 		rows = append(rows, []any{d.Serial, d.SKU, lk.productName(d.ProductID), l.T("inv.state." + string(d.State)),
 			lk.locationCode(d.LocationID), lk.memberName(d.MemberID), ui.Deref(d.CitizenRef), d.Recalled,
-			d.ReceivedAt.In(civil.Copenhagen).Format("2006-01-02")})
+			civil.Of(d.ReceivedAt)})
 	}
 	header := []string{l.T("inv.device.serial"), l.T("inv.device.sku"), l.T("inv.device.product"), l.T("inv.device.state"),
 		l.T("inv.device.location"), l.T("inv.device.member"), l.T("inv.device.citizen"), l.T("inv.device.recalled"), l.T("inv.device.received")}

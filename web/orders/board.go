@@ -7,7 +7,6 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
-	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -105,11 +104,11 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 		if o.IsLate(today) {
 			late = l.T("common.yes")
 		}
-		row := []any{o.Number, i18n.Date(o.CreatedAt)}
+		row := []any{o.Number, o.CreatedAt}
 		if p.IsStaff() {
 			row = append(row, names.member(o.MemberID))
 		}
-		row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn.String(), late,
+		row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn, late,
 			o.Delivery.Name, o.Delivery.Street, o.Delivery.Postcode, o.Delivery.City)
 		rows = append(rows, row)
 	}

@@ -114,7 +114,7 @@ func (h *Handlers) shipmentsExport(c *fiber.Ctx) error {
 			ref = fmt.Sprintf("R-%d", *sh.ReturnID)
 		}
 		rows = append(rows, []any{sh.ID, l.T("ord.dir." + sh.Direction), ref, names.member(sh.MemberID),
-			l.T("ord.sstatus." + sh.Status), ui.Deref(sh.TrackingNumber), sh.Attempts, sh.LastError, i18n.Date(&sh.CreatedAt), i18n.Date(sh.BookedAt), i18n.Date(sh.DeliveredAt)})
+			l.T("ord.sstatus." + sh.Status), ui.Deref(sh.TrackingNumber), sh.Attempts, sh.LastError, sh.CreatedAt, sh.BookedAt, sh.DeliveredAt})
 	}
 	header := []string{l.T("ord.ship.no"), l.T("ord.ship.direction"), l.T("ord.ship.ref"), l.T("ord.member"), l.T("ord.status"),
 		l.T("ord.tracking"), l.T("ord.ship.attempts"), l.T("ord.ship.last_error"), l.T("ord.created"), l.T("ord.ship.booked"), l.T("ord.ship.delivered")}
