@@ -10,12 +10,14 @@ import (
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
 )
 
 // mountImports registers the file import form, an import's page and its errors.
 func (h *Handlers) mountImports(r ui.Router) {
 	r.Get("/imports/new", httpx.Logistics, h.importNewPage)
 	r.Post("/imports/new", httpx.Logistics, h.importSubmit)
+	r.Get("/imports/template.xlsx", httpx.Logistics, h.importTemplate)
 	r.Get("/imports/:id", httpx.Staff, h.importPage)
 	r.Get("/imports/:id/errors.xlsx", httpx.Staff, h.importErrorsXLSX)
 }
@@ -120,4 +122,39 @@ func (h *Handlers) importPage(c *fiber.Ctx) error {
 		c.Set("Refresh", "2")
 	}
 	return h.UI.Render(c, "inv_import", "inv.import.status_title", v)
+}
+
+// importTemplate answers an empty import file: the header row the import reads (sku,
+// serial) and both columns formatted as text, so that Excel keeps a serial's leading
+// zeros and does not turn it into a number or a date.
+func (h *Handlers) importTemplate(c *fiber.Ctx) error {
+	l := ui.Lang(c)
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := l.T("inv.import.template_sheet")
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, NumFmt: 49})
+	if err != nil {
+		return err
+	}
+	for _, step := range []error{
+		f.SetColStyle(sheet, "A:B", text),
+		f.SetColWidth(sheet, "A", "B", 24),
+		f.SetSheetRow(sheet, "A1", &[]any{"sku", "serial"}),
+		f.SetCellStyle(sheet, "A1", "B1", bold),
+		f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}),
+	} {
+		if step != nil {
+			return step
+		}
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="import-template.xlsx"`)
+	return f.Write(c.Response().BodyWriter())
 }
