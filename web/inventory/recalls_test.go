@@ -14,7 +14,8 @@ func TestInventoryRecallPages(t *testing.T) {
 	f := setup(t, ts)
 	f.deploy(t, ts, "OXI-0002", ts.Members["657"], "borger-42")
 	b := loggedIn(t, ts, "logistics")
-	b.ExpectPage("/recalls", 200, "Ingen tilbagekaldelser endnu.", `name="serial_from"`)
+	// Recalling asks first.
+	b.ExpectPage("/recalls", 200, "Ingen tilbagekaldelser endnu.", `name="serial_from"`, `onsubmit="return confirm(&#34;Tilbagekald de angivne enheder?`)
 
 	form := url.Values{"product_id": {fmt.Sprint(f.oxi.ID)}, "vendor_ref": {"FSN-2025-01"}, "reason": {"Fejl i batteri"},
 		"serials": {"OXI-0001\nOXI-0002\nOXI-9999"}}

@@ -104,6 +104,9 @@ func TestBrowserOrderJourney(t *testing.T) {
 	b.ExpectPage(b.Open(orderPath), 200, orderPath)
 	b.ExpectPage(b.Follow("ship with Enter", chromedp.Focus(chromedp.ID("ship")), chromedp.KeyEvent(kb.Enter)), 200, orderPath)
 	b.ExpectText(".flash", "Bestillingen er afsendt")
+	if ds := b.Dialogs(); len(ds) != 1 || !strings.HasPrefix(ds[0], "Afsend bestilling O-") {
+		t.Errorf("shipping asked %q; want one confirmation naming the order", ds)
+	}
 	b.ExpectText(`.timeline [aria-current="step"]`, "Afsendes")
 	b.Shot("ord-dispatching")
 
