@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,10 +25,8 @@ func (h *Handlers) mountStocktakes(r ui.Router) {
 type stocktakesView struct {
 	Locations  []inventory.Location
 	LocationID string
-	Open       string // the id typed into "open a stocktake"
 	CanStart   bool
 	Stocktakes []stocktakeRow
-	HasListing bool
 }
 
 type stocktakeRow struct {
@@ -45,29 +42,14 @@ func (h *Handlers) stocktakesRender(c *fiber.Ctx, v stocktakesView, formErr erro
 		return err
 	}
 	v.Locations, v.CanStart = lk.Locations, pr.Role == auth.RoleLogistics
-	if sts, ok, err := h.listStocktakes(ctx); err != nil {
+	sts, err := h.Inventory.ListStocktakes(ctx)
+	if err != nil {
 		return err
-	} else if ok {
-		v.HasListing = true
-		for _, st := range sts {
-			v.Stocktakes = append(v.Stocktakes, stocktakeRow{Stocktake: st, Location: lk.locationLabel(&st.LocationID)})
-		}
+	}
+	for _, st := range sts {
+		v.Stocktakes = append(v.Stocktakes, stocktakeRow{Stocktake: st, Location: lk.locationLabel(&st.LocationID)})
 	}
 	return h.UI.RenderError(c, "inv_stocktakes", "inv.stocktakes.title", v, formErr)
-}
-
-// listStocktakes lists the stocktakes when the inventory service offers a list
-// (ListStocktakes); ok is false while it does not, and the page then offers opening a
-// stocktake by its number instead.
-func (h *Handlers) listStocktakes(ctx context.Context) (sts []inventory.Stocktake, ok bool, err error) {
-	type lister interface {
-		ListStocktakes(ctx context.Context) ([]inventory.Stocktake, error)
-	}
-	if l, ok := any(h.Inventory).(lister); ok {
-		sts, err := l.ListStocktakes(ctx)
-		return sts, true, err
-	}
-	return nil, false, nil
 }
 
 func (h *Handlers) stocktakesPage(c *fiber.Ctx) error {

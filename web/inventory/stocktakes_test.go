@@ -25,6 +25,10 @@ func TestInventoryStocktakePages(t *testing.T) {
 	if st != 409 || !strings.Contains(body, "Der er allerede en åben optælling") {
 		t.Errorf("second stocktake: %d: %s", st, webtest.PageSnippet(body))
 	}
+	// The open stocktake is listed, linked, for staff who did not start it too.
+	row := fmt.Sprintf(`<td><a href="%s">%s</a></td>`, loc, strings.TrimPrefix(loc, "/stocktakes/"))
+	b.ExpectPage("/stocktakes", 200, row, "Lager Aarhus", `<span class="badge warn">Åben</span>`)
+	loggedIn(t, ts, "support").ExpectPage("/stocktakes", 200, row)
 	body = b.ExpectPage(loc, 200, "Optælling nr.", `<textarea id="serials" name="serials"`, `name="qty_`+fmt.Sprint(f.strips.ID)+`"`)
 
 	// Scan all but TAB-0003, one from the other warehouse and one unknown; count 38 strips.
@@ -48,6 +52,7 @@ func TestInventoryStocktakePages(t *testing.T) {
 		t.Fatalf("confirm: %d", st)
 	}
 	body = b.ExpectPage(loc, 200, "Bogført", "årsoptælling")
+	b.ExpectPage("/stocktakes", 200, row, `<span class="badge ok">Bogført</span>`)
 	if strings.Contains(body, `action="`+loc+`/count"`) {
 		t.Error("a confirmed stocktake still offers the count form")
 	}
