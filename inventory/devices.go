@@ -238,7 +238,7 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 		return nil, fmt.Errorf("move device %d: %w", d.ID, res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return nil, apperr.Conflict("device %s changed state meanwhile; reload and try again", d.Serial)
+		return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed state meanwhile; reload and try again", d.Serial)
 	}
 	if err := s.recordEvent(ctx, d, string(from), c); err != nil {
 		return nil, err
@@ -299,10 +299,10 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 			return err
 		}
 		if d.State != Deployed {
-			return apperr.Conflict("only a deployed device can be transferred; device %s is %s", d.Serial, d.State)
+			return apperr.ConflictCode(CodeNotTransferable, "only a deployed device can be transferred; device %s is %s", d.Serial, d.State)
 		}
 		if d.MemberID != nil && *d.MemberID == in.MemberID && d.CitizenRef != nil && *d.CitizenRef == in.CitizenRef {
-			return apperr.Conflict("device %s is already with that member and citizen", d.Serial)
+			return apperr.ConflictCode(CodeTransferSame, "device %s is already with that member and citizen", d.Serial)
 		}
 		before := *d
 		d.MemberID, d.CitizenRef, d.UpdatedAt = &in.MemberID, &in.CitizenRef, time.Now().UTC()

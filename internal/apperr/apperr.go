@@ -39,6 +39,11 @@ type Error struct {
 	Msg    string
 	Fields []FieldError
 	Err    error
+	// Code and Args name the rule of an error that is not about one field (a
+	// conflict), so that a page can say it from its catalogues as it says a field
+	// error; the API sends Msg. Zero for an error without a code.
+	Code Code
+	Args []string
 }
 
 func (e *Error) Error() string {
@@ -64,6 +69,13 @@ func NotFound(format string, args ...any) error {
 // Conflict reports that the current state does not allow the operation.
 func Conflict(format string, args ...any) error {
 	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ConflictCode is Conflict with a code and its arguments (see Field), for a page to say
+// the conflict in the user's language.
+func ConflictCode(code Code, format string, args ...any) error {
+	fe := Field("", code, format, args...)
+	return &Error{Kind: KindConflict, Msg: fe.Message, Code: code, Args: fe.Args}
 }
 
 // Forbidden reports that the caller's role does not allow the operation.
