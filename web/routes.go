@@ -23,7 +23,6 @@ import (
 	"embed"
 	"html/template"
 
-	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/admin"
@@ -67,10 +66,8 @@ func (s *Server) mount() {
 	s.mountOrdersPages(pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
-	s.App.Use(httpx.Base, func(c *fiber.Ctx) error {
-		return apperr.NotFound("no such endpoint: %s %s", c.Method(), c.Path())
-	})
-	ui.Serve(s.App, pages, ui.Config{Auth: s.Auth, Redis: s.Redis.Client, SecureCookies: s.SecureCookies})
+	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })
+	ui.Serve(s.App, pages, ui.Config{Auth: s.Auth, Keys: s.Auth, SecureCookies: s.SecureCookies})
 }
 
 var (

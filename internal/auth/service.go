@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -39,7 +40,8 @@ type Service struct {
 	// down caches nothing.
 	CacheTTL time.Duration
 
-	cache principalCache
+	cache    principalCache
+	siteKeys sync.Map // name → []byte, once read (sitekeys.go)
 }
 
 // NewService returns a Service with default limits, a 12-hour session and principals
