@@ -29,9 +29,9 @@ type NewReceipt struct {
 // NewReceiptLine is one product on a receipt.
 type NewReceiptLine struct {
 	ProductID   int64    `json:"product_id"`
-	Serials     []string `json:"serials"`
-	Quantity    *int64   `json:"quantity"`
-	UnitCostOre int64    `json:"unit_cost_ore"`
+	Serials     []string `json:"serials" validate:"max=10000,dive,max=64"`
+	Quantity    *int64   `json:"quantity" validate:"omitempty,lte=1000000"`
+	UnitCostOre int64    `json:"unit_cost_ore" validate:"lte=100000000000"`
 }
 
 // MaxReceiptSerials bounds one receipt; larger deliveries go through the import.

@@ -229,5 +229,5 @@ func (s *Service) checkRoleMember(ctx context.Context, fe *apperr.Fields, role R
 
 func validEmail(e string) bool {
 	a, err := mail.ParseAddress(e)
-	return err == nil && a.Address == e && strings.Contains(e, "@")
+	return len(e) <= 254 && err == nil && a.Address == e && strings.Contains(e, "@")
 }

@@ -69,7 +69,7 @@ func NewAPI(app fiber.Router, a Authenticator) *API { return &API{app: app, auth
 // Handle serves r under Base behind its role check.
 func (a *API) Handle(r Route) {
 	a.routes = append(a.routes, r)
-	a.app.Add(r.Method, Base+r.Path, a.authorize(r.Roles), r.Handler)
+	a.app.Add(r.Method, Base+r.Path, a.authorize(r.Roles), CheckQuery, r.Handler)
 }
 
 // NoRoute answers a request under Base that no route took: 405 with Allow when the

@@ -61,7 +61,7 @@ func Serve(app *fiber.App, p Router, cfg Config) {
 		c.Cookie(&fiber.Cookie{Name: LangCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax"})
 		return c.Redirect(httpx.SafeNext(c.Query("next")))
 	})
-	g := app.Group("", csrfCheck(cfg), session(cfg))
+	g := app.Group("", cleanInputs, csrfCheck(cfg), session(cfg))
 	for _, pg := range p.pages {
 		if pg.method == "" {
 			g.All(pg.path, pg.handlers...)
