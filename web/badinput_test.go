@@ -397,4 +397,3 @@ func addVendorUser(t *testing.T, ts *webtest.Server) {
 	}
 	ts.Tokens["vendor"] = sess.Token
 }
-

@@ -261,3 +261,48 @@ func TestDatabaseDownIs503(t *testing.T) {
 		}
 	}
 }
+
+// Control characters in a form or a page's query are refused 422 naming the input
+// before any page handler (PostgreSQL answered a NUL in the login form with a 500).
+func TestFormsRefuseControlCharacters(t *testing.T) {
+	ts := webtest.New(t)
+	cl := webtest.NewClient(ts)
+	cl.Get("/login")
+	for field, form := range map[string]url.Values{
+		"email":    {"email": {"admin@example.dk\x00"}, "password": {webtest.Password}},
+		"password": {"email": {"admin@example.dk"}, "password": {"x\x01y"}},
+		"next":     {"email": {"admin@example.dk"}, "password": {"x"}, "next": {strings.Repeat("a", 300_000)}},
+	} {
+		if form.Get("next") == "" {
+			form.Set("next", "/")
+		}
+		st, body, _ := cl.Post("/login", form)
+		if st != 422 || !strings.Contains(body, "<code>"+field+"</code>") {
+			t.Errorf("login form %.40q: %d %s", form.Encode(), st, webtest.PageSnippet(body))
+		}
+	}
+	// Newlines and tabs in a form value are text a textarea sends; they pass.
+	if st, _, loc := cl.Post("/login", url.Values{"email": {"admin@example.dk"}, "password": {webtest.Password}, "next": {"/"}, "note": {"a\r\n\tb"}}); st != 303 || loc != "/" {
+		t.Errorf("login with a multi-line extra: %d %q", st, loc)
+	}
+	if st, _, _ := webtest.LoggedIn(ts, "admin").Get("/audit?entity=x%00y"); st != 422 {
+		t.Errorf("a page query with NUL: %d, want 422", st)
+	}
+	// JSON login: the decode names the field.
+	st, body := ts.Do("POST", "/api/v1/auth/login", "", `{"email":"a\u0000b","password":"x"}`)
+	webtest.ExpectFields(t, st, body, "email")
+}
+
+// A request line longer than the server reads is 431 problem+json, not a dropped
+// connection.
+func TestLongURLIsAProblem(t *testing.T) {
+	ts := webtest.New(t)
+	addr := ts.Listen()
+	_, resp, err := webtest.RawExchange(addr, "GET /api/v1/devices?serial="+strings.Repeat("x", 40_000)+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 431 || resp.Header.Get("Content-Type") != httpx.ProblemType {
+		t.Errorf("a 40 kB URL: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
