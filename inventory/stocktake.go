@@ -101,7 +101,7 @@ type StocktakeCount struct {
 // StocktakeCountLine is the counted quantity of one consumable.
 type StocktakeCountLine struct {
 	ProductID int64  `json:"product_id"`
-	Quantity  *int64 `json:"quantity" validate:"omitempty,lte=1000000"`
+	Quantity  *int64 `json:"quantity" validate:"omitempty,lte=10000000"`
 }
 
 // ConfirmStocktakeRequest is the body of a confirmation.

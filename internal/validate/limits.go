@@ -104,10 +104,13 @@ var (
 	timeType = reflect.TypeOf(time.Time{})
 )
 
-// Bounds checks every string, list and number in v, a decoded request, against its
-// limits: the tags' or the defaults, and no control characters. It returns an Invalid
-// error naming each bad field by its JSON path, or nil. A list over its limit is not
-// looked into.
+// Bounds checks every string and list in v, a decoded request, against its limits
+// (the tags' or the defaults) and every text for control characters: what the database
+// cannot take (NUL, lists beyond a statement's parameters) and what no page should
+// show (a 10 MB name). It returns an Invalid error naming each bad field by its JSON
+// path, or nil. A list over its limit is not looked into. Numbers are left to the
+// services' validation (validate.Struct and their own rules), which reports every bad
+// field of a request at once.
 func Bounds(v any) error {
 	c := &bounds{}
 	c.walk(reflect.ValueOf(v), "", "", Limits{}, false)
@@ -156,16 +159,6 @@ func (c *bounds) walk(v reflect.Value, path, name string, l Limits, omitZero boo
 		if len(s) > max && utf8.RuneCountInString(s) > max {
 			c.add(apperr.Field(field, apperr.TooLong, "must be at most %d characters", max))
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n := v.Int()
-		if omitZero && n == 0 {
-			return
-		}
-		c.number(field, float64(n), l)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		c.number(field, float64(v.Uint()), l)
-	case reflect.Float32, reflect.Float64:
-		c.number(field, v.Float(), l)
 	case reflect.Slice, reflect.Array:
 		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
 			return // bytes, not a list
@@ -243,15 +236,6 @@ func (c *bounds) fields(v reflect.Value, path string) {
 			own.MaxLen, own.Min, own.Max = elem.MaxLen, elem.Min, elem.Max
 		}
 		c.walk(fv, join(path, name), name, own, strings.Contains(tag, "omitempty") && f.Type.Kind() != reflect.Pointer)
-	}
-}
-
-func (c *bounds) number(field string, n float64, l Limits) {
-	switch {
-	case l.Min != nil && n < float64(*l.Min):
-		c.add(apperr.Field(field, apperr.TooSmall, "must be at least %d", *l.Min))
-	case l.Max != nil && n > float64(*l.Max):
-		c.add(apperr.Field(field, apperr.TooLarge, "must be at most %d", *l.Max))
 	}
 }
 

@@ -38,7 +38,11 @@ func cleanInputs(c *fiber.Ctx) error {
 			errs = append(errs, apperr.Field(name, apperr.TooLong, "must be at most %d characters", max))
 		}
 	}
-	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { check(k, v, maxQueryValue, false) })
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		if string(k) != "next" { // a bad next becomes "/" (SafeNext), not an error
+			check(k, v, maxQueryValue, false)
+		}
+	})
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		ct := string(c.Request().Header.ContentType())
 		switch {
