@@ -126,7 +126,7 @@ type Change struct {
 // TransitionRequest is the body of a manual transition.
 type TransitionRequest struct {
 	To     State  `json:"to"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" validate:"max=2000"`
 }
 
 // Transition makes a manual move of device id: cleaning→available,
@@ -266,7 +266,7 @@ func actorName(ctx context.Context) string {
 // TransferRequest moves a deployed device to another member's citizen.
 type TransferRequest struct {
 	MemberID   int64  `json:"member_id"`
-	CitizenRef string `json:"citizen_ref"`
+	CitizenRef string `json:"citizen_ref" validate:"max=64"`
 }
 
 // Transfer hands a deployed device to another member without it coming back (the

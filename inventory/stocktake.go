@@ -94,19 +94,19 @@ type NewStocktake struct {
 // StocktakeCount is one batch of a count: scanned serials, and counted quantities of
 // consumables (a later count of the same product replaces the earlier one).
 type StocktakeCount struct {
-	Serials []string             `json:"serials"`
+	Serials []string             `json:"serials" validate:"max=10000,dive,max=64"`
 	Lines   []StocktakeCountLine `json:"lines"`
 }
 
 // StocktakeCountLine is the counted quantity of one consumable.
 type StocktakeCountLine struct {
 	ProductID int64  `json:"product_id"`
-	Quantity  *int64 `json:"quantity"`
+	Quantity  *int64 `json:"quantity" validate:"omitempty,lte=10000000"`
 }
 
 // ConfirmStocktakeRequest is the body of a confirmation.
 type ConfirmStocktakeRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" validate:"max=2000"`
 }
 
 // countRow is one row of stocktake_counts.

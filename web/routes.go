@@ -20,7 +20,6 @@ package web
 //   - Its tests are in package <domain>_test, on webtest.New.
 
 import (
-	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
 	"github.com/fsc/backoffice/web/httpx"
@@ -48,8 +47,6 @@ func (s *Server) mount() {
 	(&orders.Handlers{Orders: s.Orders, Inventory: s.Inventory, Contracts: s.Contracts, UI: r, CarrierSecret: s.CarrierSecret}).Mount(s.api, pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
-	s.App.Use(httpx.Base, func(c *fiber.Ctx) error {
-		return apperr.NotFound("no such endpoint: %s %s", c.Method(), c.Path())
-	})
-	ui.Serve(s.App, pages, ui.Config{Auth: s.Auth, Redis: s.Redis.Client, SecureCookies: s.SecureCookies})
+	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })
+	ui.Serve(s.App, pages, ui.Config{Auth: s.Auth, Keys: s.Auth, SecureCookies: s.SecureCookies})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -44,6 +45,9 @@ type Error struct {
 	// error; the API sends Msg. Zero for an error without a code.
 	Code Code
 	Args []string
+	// RetryAfter is, for KindRateLimited, how long until the caller may try again: the
+	// Retry-After header says it, and so does Msg.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -91,6 +95,21 @@ func Unauthorized(format string, args ...any) error {
 // RateLimited reports that the caller must wait before trying again.
 func RateLimited(format string, args ...any) error {
 	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...)}
+}
+
+// RateLimitedFor reports too many attempts that may be tried again after wait; the
+// message should say the same wait (format's args).
+func RateLimitedFor(wait time.Duration, format string, args ...any) error {
+	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...), RetryAfter: wait}
+}
+
+// RetryAfterOf returns the wait of a rate-limited err, 0 when it names none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindRateLimited {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Malformed reports input that could not be parsed at all.
