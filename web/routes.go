@@ -28,6 +28,7 @@ import (
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
+	websupport "github.com/fsc/backoffice/web/support"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
@@ -42,12 +43,14 @@ var templateFS embed.FS
 var rootFuncs = template.FuncMap{
 	// invState is the state a *State points to, "" for none.
 	"invState": ui.Deref[inventory.State],
+	// catLabel says a ticket category (web/support).
+	"catLabel": websupport.CategoryLabel,
 }
 
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates)
+	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates, websupport.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -58,6 +61,7 @@ func (s *Server) mount() {
 
 	(&home.Handlers{Auth: s.Auth, Contracts: s.Contracts, Inventory: s.Inventory, UI: r, SecureCookies: s.SecureCookies}).Mount(s.api, pages)
 	(&admin.Handlers{Auth: s.Auth, Contracts: s.Contracts, Redis: s.Redis, UI: r}).Mount(s.api, pages)
+	(&websupport.Handlers{Support: s.Support, Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 	s.mountInventoryAPI()
 	s.mountOrdersAPI()
 	s.mountImportAPI()
