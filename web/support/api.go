@@ -2,6 +2,7 @@ package support
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,15 @@ func filterOf(c *fiber.Ctx) (support.Filter, error) {
 		if len(c.Query(name)) > maxQueryParam {
 			fe.Add(name, apperr.TooLong, "must be at most %d characters", maxQueryParam)
 		}
+	}
+	if f.Status != "" && !slices.Contains(support.Statuses, f.Status) {
+		fe.Add("status", apperr.OneOf, "must be one of %s", "new, open, pending, escalated, resolved, closed")
+	}
+	if f.Priority != "" && !slices.Contains(support.Priorities, f.Priority) {
+		fe.Add("priority", apperr.OneOf, "must be one of %s", "low, normal, high, critical")
+	}
+	if f.Category != "" && !slices.Contains(categories, f.Category) {
+		fe.Add("category", apperr.OneOf, "must be one of %s", "device_fault, delivery, pickup, usage, other")
 	}
 	f.Breached = boolQuery(c, "breached", &fe)
 	f.Active = boolQuery(c, "active", &fe)
