@@ -15,6 +15,7 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/support"
 	"github.com/fsc/backoffice/web/webtest"
 	"github.com/hibiken/asynq"
 )
@@ -191,4 +192,17 @@ func jsonEncoder(w io.Writer) *json.Encoder { return json.NewEncoder(w) }
 // receiptOf is a receipt of one more tablet with serial.
 func receiptOf(e *env, serial string) inventory.NewReceipt {
 	return inventory.NewReceipt{LocationID: e.loc.ID, Lines: []inventory.NewReceiptLine{{ProductID: e.tablet.ID, Serials: []string{serial}}}}
+}
+
+func createReceipt(e *env, serial string) error {
+	_, err := e.ts.Inventory.CreateReceipt(e.ts.Ctx, receiptOf(e, serial))
+	return err
+}
+
+func attachment(name string) support.AttachmentInput {
+	return support.AttachmentInput{Filename: name, Data: []byte("log line\n")}
+}
+
+func newRoute(member int64, pattern string) support.NewEmailRoute {
+	return support.NewEmailRoute{MemberID: member, Pattern: pattern}
 }

@@ -110,6 +110,9 @@ func (h *Handlers) lookUp(c *fiber.Ctx, v *newView, n names) error {
 	if l.Serial != "" {
 		l.Searched = true
 		ds, err := h.Inventory.FindBySerial(ctx, l.Serial)
+		if err == nil && len(ds) == 0 && strings.ToUpper(l.Serial) != l.Serial {
+			ds, err = h.Inventory.FindBySerial(ctx, strings.ToUpper(l.Serial)) // typed in lower case
+		}
 		if err != nil {
 			return err
 		}
