@@ -124,7 +124,7 @@ func queueColumns(l i18n.Lang, n names, p auth.Principal) []httpx.Column[support
 			Link: func(t support.Ticket) string { return fmt.Sprintf("/tickets/%d", t.ID) }},
 		{Header: "sup.subject", Value: func(t support.Ticket) any { return t.Subject }},
 	}
-	if p.Role != auth.RoleMember {
+	if p.IsStaff() {
 		cols = append(cols, httpx.Column[support.Ticket]{Header: "sup.member", Value: func(t support.Ticket) any { return n.member(t.MemberID) }})
 	}
 	cols = append(cols,

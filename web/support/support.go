@@ -19,12 +19,18 @@ import (
 	"github.com/fsc/backoffice/support"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
+	"github.com/gofiber/fiber/v2"
 )
 
 // Templates are the pages of the package, for ui.NewRenderer.
 //
 //go:embed templates/*.html
 var Templates embed.FS
+
+// css is the pages' own style sheet, served at /support.css.
+//
+//go:embed static/support.css
+var css []byte
 
 // Handlers serves the API routes and pages of the call centre.
 type Handlers struct {
@@ -50,6 +56,11 @@ var (
 // Mount registers the API routes, the pages and their navigation.
 func (h *Handlers) Mount(api httpx.Router, pages ui.Router) {
 	h.mountAPI(api)
+	pages.Get("/support.css", nil, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		return c.Send(css)
+	})
 	h.mountQueue(pages)
 	h.mountNew(pages) // before /tickets/:id
 	h.mountTicket(pages)

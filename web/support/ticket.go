@@ -67,6 +67,7 @@ type ticketView struct {
 	Products   []inventory.Product
 	Forms      ticketForms
 	IsStaff    bool
+	IsVendor   bool
 	CanComment bool
 	CanEscal   bool
 	CanSwap    bool
@@ -93,7 +94,7 @@ func (h *Handlers) renderTicket(c *fiber.Ctx, id int64, forms ticketForms, formE
 		return err
 	}
 	v := ticketView{T: d, MemberName: n.member(d.MemberID), VendorName: n.vendor(d.VendorID), State: slaState(d.Ticket),
-		Forms: forms, IsStaff: p.IsStaff(), Timeline: timeline(d)}
+		Forms: forms, IsStaff: p.IsStaff(), IsVendor: p.Role == auth.RoleVendor, Timeline: timeline(d)}
 	v.Clocks = clocks(d.Ticket)
 	active := d.Status != support.Closed
 	v.CanComment = active && slices.Contains(writers, p.Role)
