@@ -261,6 +261,37 @@ type Row struct {
 	support.Ticket
 	MemberName, VendorName, State string
 	NextDue                       time.Time
+	// The row's words, said once per page for each value (labels).
+	PriorityLabel, StatusLabel, ChannelLabel, StateLabel string
+}
+
+// labels says the queue's enumerations in l, each value once: a page of 50 rows would
+// otherwise look up the same few words hundreds of times.
+type labels struct {
+	l     i18n.Lang
+	words map[string]string
+}
+
+func newLabels(l i18n.Lang) *labels { return &labels{l: l, words: map[string]string{}} }
+
+func (lb *labels) say(key string) string {
+	if w, ok := lb.words[key]; ok {
+		return w
+	}
+	w := lb.l.T(key)
+	lb.words[key] = w
+	return w
+}
+
+// row is t as the queue shows it.
+func (lb *labels) row(t support.Ticket, n names) Row {
+	r := Row{Ticket: t, MemberName: n.member(t.MemberID), VendorName: n.vendor(t.VendorID), State: slaState(t), NextDue: nextDue(t),
+		PriorityLabel: lb.say("sup.priorities." + string(t.Priority)), StatusLabel: lb.say("sup.statuses." + string(t.Status)),
+		ChannelLabel: lb.say("sup.channels." + string(t.Channel))}
+	if r.State != "" {
+		r.StateLabel = lb.say("sup.sla_states." + r.State)
+	}
+	return r
 }
 
 type queueView struct {
@@ -322,9 +353,9 @@ func (h *Handlers) queuePage(c *fiber.Ctx) error {
 	for _, k := range sortKeys {
 		v.SortLinks[k] = "?" + httpx.Query(c, "sort", k, "cursor")
 	}
+	lb := newLabels(ui.Lang(c))
 	for _, t := range ts {
-		v.Rows = append(v.Rows, Row{Ticket: t, MemberName: n.member(t.MemberID), VendorName: n.vendor(t.VendorID),
-			State: slaState(t), NextDue: nextDue(t)})
+		v.Rows = append(v.Rows, lb.row(t, n))
 	}
 	if next != nil {
 		v.Pager.Next = "?" + httpx.Query(c, "cursor", next.String())
