@@ -20,8 +20,12 @@ package web
 //   - Its tests are in package <domain>_test, on webtest.New.
 
 import (
+	"html/template"
+	"maps"
+
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
+	websupport "github.com/fsc/backoffice/web/support"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/inventory"
 	"github.com/fsc/backoffice/web/orders"
@@ -29,10 +33,20 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// funcs are the template functions the domain packages' pages add to ui's.
+func funcs() template.FuncMap {
+	f := template.FuncMap{
+		// catLabel says a ticket category (web/support).
+		"catLabel": websupport.CategoryLabel,
+	}
+	maps.Copy(f, inventory.Funcs)
+	return f
+}
+
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(inventory.Funcs, home.Templates, admin.Templates, inventory.Templates, orders.Templates)
+	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -45,6 +59,7 @@ func (s *Server) mount() {
 	(&admin.Handlers{Auth: s.Auth, Contracts: s.Contracts, Redis: s.Redis, UI: r}).Mount(s.api, pages)
 	(&inventory.Handlers{Inventory: s.Inventory, Contracts: s.Contracts, UI: r}).Mount(s.api, pages)
 	(&orders.Handlers{Orders: s.Orders, Inventory: s.Inventory, Contracts: s.Contracts, UI: r, CarrierSecret: s.CarrierSecret}).Mount(s.api, pages)
+	(&websupport.Handlers{Support: s.Support, Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })

@@ -57,7 +57,7 @@ func (a *app) close() {
 
 func (a *app) newWeb() *web.Server {
 	return web.New(web.Deps{DB: a.DB, Redis: a.Redis, Dispatcher: a.Dispatcher, Auth: a.Auth,
-		Contracts: a.Contracts, Inventory: a.Inventory, Orders: a.Orders, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
+		Contracts: a.Contracts, Inventory: a.Inventory, Orders: a.Orders, Support: a.Support, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
 }
 
 func runMigrate(ctx context.Context, cfg *Config) error {
