@@ -121,6 +121,10 @@ type Change struct {
 	MemberID    *int64
 	CitizenRef  *string
 	ClearHolder bool
+
+	// workflow is set by Move: the move is the holding order's own (reserve, release,
+	// ship), so the order needs no telling.
+	workflow bool
 }
 
 // TransitionRequest is the body of a manual transition.
@@ -150,6 +154,9 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 	}
 	var out *Device
 	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.lockHoldersOf(ctx, []int64{id}); err != nil {
+			return err
+		}
 		d, err := findDevice(ctx, id, true)
 		if err != nil {
 			return err
@@ -177,6 +184,7 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 // announced to StockArrived. It returns Conflict if any device cannot make the move,
 // and NotFound for an unknown id.
 func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]Device, error) {
+	c.workflow = true
 	out := make([]Device, 0, len(ids))
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		for _, id := range ids {
@@ -187,8 +195,8 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 			if err := CheckMove(d.State, to, false); err != nil {
 				return fmt.Errorf("device %s: %w", d.Serial, err)
 			}
-			if to == Reserved && d.Recalled {
-				return apperr.Conflict("device %s is recalled and cannot be reserved", d.Serial)
+			if (to == Reserved || to == InTransit) && d.Recalled {
+				return apperr.Conflict("device %s is recalled and cannot be reserved or shipped", d.Serial)
 			}
 			nd, err := s.apply(ctx, d, to, c)
 			if err != nil {
@@ -207,12 +215,25 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 // apply writes the move of d to state to, guarded by d's current state so that a
 // concurrent change makes this one fail instead of being overwritten, with its event
 // and audit entry.
+//
+// It is the one place of the rule "a reserved device left reserved": a device that an
+// order holds and that leaves reserved other than by the order's workflow (Move) is
+// taken from the order, and Holders tells the order, which reserves again or is
+// backordered, in this transaction.
 func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*Device, error) {
 	before := *d
 	from := d.State
 	d.State = to
 	if c.LocationID != nil {
 		d.LocationID = c.LocationID
+	}
+	var takenFrom *int64
+	if from == Reserved && to != Reserved && !c.workflow && d.OrderID != nil {
+		takenFrom = d.OrderID
+		c.ClearHolder = true
+		if c.OrderID == nil {
+			c.OrderID = takenFrom // the event says which order lost it
+		}
 	}
 	// Clearing the holder wins: the order, shipment or return of c then only labels
 	// the event.
@@ -240,10 +261,21 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 	if res.RowsAffected != 1 {
 		return nil, apperr.Conflict("device %s changed state meanwhile; reload and try again", d.Serial)
 	}
+	if err := s.countMove(ctx, &before, d); err != nil {
+		return nil, err
+	}
 	if err := s.recordEvent(ctx, d, string(from), c); err != nil {
 		return nil, err
 	}
-	return d, audit.Record(ctx, "transition", "device", d.ID, before, d)
+	if err := audit.Record(ctx, "transition", "device", d.ID, before, d); err != nil {
+		return nil, err
+	}
+	if takenFrom != nil && s.Holders != nil {
+		if err := s.Holders.DeviceTaken(ctx, *takenFrom, d.ID, c.Reason); err != nil {
+			return nil, fmt.Errorf("device %s taken from its order: %w", d.Serial, err)
+		}
+	}
+	return d, nil
 }
 
 func (s *Service) recordEvent(ctx context.Context, d *Device, from string, c Change) error {

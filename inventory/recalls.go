@@ -85,6 +85,10 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 		if err := db.Conn(ctx).Omit("SKU", "DeviceCount").Create(r).Error; err != nil {
 			return fmt.Errorf("create recall: %w", err)
 		}
+		// The orders holding any of them first: the lock order of the order workflows.
+		if err := s.lockHoldersOf(ctx, ids); err != nil {
+			return err
+		}
 		for start := 0; start < len(ids); start += 1000 {
 			chunk := ids[start:min(start+1000, len(ids))]
 			res := db.Conn(ctx).Model(&Device{}).Where("id IN ? AND NOT recalled", chunk).
@@ -94,6 +98,27 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 			}
 			if res.RowsAffected != int64(len(chunk)) {
 				return apperr.Conflict("a device was recalled by someone else meanwhile; submit again")
+			}
+		}
+		if err := countRecalled(ctx, r.ID); err != nil {
+			return err
+		}
+		// A recalled device that an order holds leaves it: back on the shelf, where it
+		// is never reserved again, and the order reserves other stock (see apply).
+		held, err := reservedDevicesAmong(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range held {
+			d, err := findDevice(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			if d.State != Reserved {
+				continue
+			}
+			if _, err := s.apply(ctx, d, Available, Change{Reason: fmt.Sprintf("recall %d (%s): %s", r.ID, r.VendorRef, r.Reason)}); err != nil {
+				return err
 			}
 		}
 		r.DeviceCount = int64(len(ids))

@@ -544,6 +544,14 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 // availability rose.
 func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *StocktakeResult, reason, actor string) ([]int64, error) {
 	var arrived []int64
+	missing := make([]int64, len(r.Missing))
+	for i, m := range r.Missing {
+		missing[i] = m.DeviceID
+	}
+	// The orders holding missing devices first: the lock order of the order workflows.
+	if err := s.lockHoldersOf(ctx, missing); err != nil {
+		return nil, err
+	}
 	for _, m := range r.Missing {
 		d, err := findDevice(ctx, m.DeviceID, true)
 		if err != nil {
@@ -577,6 +585,9 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		}
 		if res.RowsAffected != 1 {
 			return nil, apperr.Conflict("device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
+		}
+		if err := s.countMove(ctx, &before, d); err != nil {
+			return nil, err
 		}
 		if err := s.recordEvent(ctx, d, string(d.State), Change{Reason: fmt.Sprintf("stocktake %d: found here", st.ID)}); err != nil {
 			return nil, err

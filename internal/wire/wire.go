@@ -69,6 +69,7 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Contracts.Products = s.Inventory
 	s.Orders = orders.NewService(s.Inventory, s.Contracts)
 	s.Inventory.StockArrived = s.Orders.StockArrived
+	s.Inventory.Holders = s.Orders
 	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
 	s.Support.Vendors = s.Contracts
 	switch {
