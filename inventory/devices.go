@@ -19,7 +19,8 @@ import (
 // user sees.
 var memberStates = []State{Reserved, InTransit, Deployed, Returning}
 
-// DeviceFilter selects devices for ListDevices; zero fields do not filter.
+// DeviceFilter selects devices for ListDevices; zero fields do not filter. Serial
+// finds the devices whose serial starts with it, compared trimmed and case-insensitively.
 type DeviceFilter struct {
 	Serial     string
 	State      State
@@ -30,6 +31,7 @@ type DeviceFilter struct {
 	Limit      int
 
 	memberView bool // set by ListDevices for a member user: memberStates only
+	exact      bool // Serial is a whole serial (a scan), not a prefix
 }
 
 // ListDevices returns devices ordered by id after f.After, and the next cursor (0 on the
@@ -78,13 +80,17 @@ func (s *Service) GetDevice(ctx context.Context, id int64) (*Device, error) {
 	return d, nil
 }
 
-// FindBySerial returns the devices with this serial (one per product at most), for a
-// scanner's input; staff only.
+// FindBySerial returns the device with this serial (compared trimmed and
+// case-insensitively; serials are unique across the stock), for a scanner's input, as a
+// list of none or one; staff only.
 func (s *Service) FindBySerial(ctx context.Context, serial string) ([]Device, error) {
 	if _, err := auth.RequireStaff(ctx); err != nil {
 		return nil, err
 	}
-	ds, _, err := listDevices(ctx, DeviceFilter{Serial: strings.TrimSpace(serial), Limit: 10})
+	if NormSerial(serial) == "" {
+		return []Device{}, nil
+	}
+	ds, _, err := listDevices(ctx, DeviceFilter{Serial: serial, exact: true, Limit: 10})
 	return ds, err
 }
 

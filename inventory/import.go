@@ -179,7 +179,7 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 		var good []string
 		var goodRows []int
 		for j, sn := range l.Serials {
-			if sc.firstGood(l.ProductID, i, j, sn) {
+			if sc.firstGood(i, j, sn) {
 				good = append(good, sn)
 				goodRows = append(goodRows, rowOf[i][j])
 			}

@@ -101,8 +101,12 @@ func findDevice(ctx context.Context, id int64, lock bool) (*Device, error) {
 func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 	q := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id").
 		Where("devices.id > ?", f.After)
-	if f.Serial != "" {
-		q = q.Where("devices.serial = ?", f.Serial)
+	switch {
+	case f.Serial != "" && f.exact:
+		q = q.Where(serialKey(q, "devices.serial")+" = ?", NormSerial(f.Serial))
+	case f.Serial != "":
+		cond, args := serialPrefix(q, "devices.serial", f.Serial)
+		q = q.Where(cond, args...)
 	}
 	if f.State != "" {
 		q = q.Where("devices.state = ?", f.State)
