@@ -118,7 +118,8 @@ func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 		q = q.Where("devices.member_id = ?", f.MemberID)
 	}
 	if f.LocationID != 0 {
-		q = q.Where("devices.location_id = ?", f.LocationID)
+		// At the location: not one that left it for a citizen.
+		q = q.Where("devices.location_id = ? AND devices.state NOT IN ?", f.LocationID, atCitizen)
 	}
 	if f.memberView {
 		q = q.Where("devices.state IN ?", memberStates)
