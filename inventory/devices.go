@@ -207,6 +207,9 @@ type Change struct {
 	// ship), so the order needs no telling.
 	workflow bool
 	kind     string // the event's kind, such as EventTransfer
+	// leftMember and leftCitizen are the holder a device that ClearHolder cleared left.
+	leftMember  *int64
+	leftCitizen *string
 }
 
 // TransitionRequest is the body of a manual transition.
@@ -318,8 +321,10 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 		}
 	}
 	// Clearing the holder wins: the order, shipment or return of c then only labels
-	// the event.
+	// the event, which names the holder the device left (the citizen it came back from,
+	// the order that released it), so that step stays in that holder's history.
 	if c.ClearHolder {
+		c.leftMember, c.leftCitizen = d.MemberID, d.CitizenRef
 		d.MemberID, d.CitizenRef, d.OrderID = nil, nil, nil
 	} else {
 		if c.MemberID != nil {
@@ -364,6 +369,9 @@ func (s *Service) recordEvent(ctx context.Context, d *Device, from string, c Cha
 	e := Event{DeviceID: d.ID, At: time.Now().UTC(), From: from, To: string(d.State), Actor: actorName(ctx),
 		Reason: c.Reason, OrderID: c.OrderID, ShipmentID: c.ShipmentID, ReturnID: c.ReturnID,
 		MemberID: d.MemberID, CitizenRef: d.CitizenRef, Kind: c.kind}
+	if c.leftMember != nil || c.leftCitizen != nil {
+		e.MemberID, e.CitizenRef = c.leftMember, c.leftCitizen
+	}
 	if err := db.Conn(ctx).Create(&e).Error; err != nil {
 		return fmt.Errorf("device %d event: %w", d.ID, err)
 	}
