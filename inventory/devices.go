@@ -19,7 +19,8 @@ import (
 // user sees.
 var memberStates = []State{Reserved, InTransit, Deployed, Returning}
 
-// DeviceFilter selects devices for ListDevices; zero fields do not filter.
+// DeviceFilter selects devices for ListDevices; zero fields do not filter. Serial
+// finds the devices whose serial starts with it, compared trimmed and case-insensitively.
 type DeviceFilter struct {
 	Serial     string
 	State      State
@@ -30,6 +31,7 @@ type DeviceFilter struct {
 	Limit      int
 
 	memberView bool // set by ListDevices for a member user: memberStates only
+	exact      bool // Serial is a whole serial (a scan), not a prefix
 }
 
 // ListDevices returns devices ordered by id after f.After, and the next cursor (0 on the
@@ -50,7 +52,59 @@ func (s *Service) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, in
 		f.MemberID = *p.MemberID
 		f.memberView = true
 	}
-	return listDevices(ctx, f)
+	ds, next, err := listDevices(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range ds {
+		present(&ds[i])
+	}
+	if !p.IsStaff() {
+		if err := hideOthersOrders(ctx, *p.MemberID, ds); err != nil {
+			return nil, 0, err
+		}
+	}
+	return ds, next, nil
+}
+
+// present makes d say where it is for people: a device on its way to, at, or back
+// from a citizen is with the citizen's member (MemberID, CitizenRef), not at the
+// location it left, so its LocationID is none. (The location it left stays in the
+// table, for the stock counts' "deployed from here".)
+func present(d *Device) {
+	if slices.Contains(atCitizen, d.State) {
+		d.LocationID = nil
+	}
+}
+
+// hideOthersOrders clears the order of each device of ds that is not an order of
+// memberID's own custody: a device transferred to it from another member still names
+// the other member's order.
+func hideOthersOrders(ctx context.Context, memberID int64, ds []Device) error {
+	var ids []int64
+	for _, d := range ds {
+		if d.OrderID != nil {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var own []struct{ DeviceID, OrderID int64 }
+	if err := db.Conn(ctx).Table("device_events").Select("DISTINCT device_id, order_id").
+		Where("device_id IN ? AND member_id = ? AND order_id IS NOT NULL", ids, memberID).Scan(&own).Error; err != nil {
+		return fmt.Errorf("orders of devices: %w", err)
+	}
+	mine := map[[2]int64]bool{}
+	for _, o := range own {
+		mine[[2]int64{o.DeviceID, o.OrderID}] = true
+	}
+	for i := range ds {
+		if d := &ds[i]; d.OrderID != nil && !mine[[2]int64{d.ID, *d.OrderID}] {
+			d.OrderID = nil
+		}
+	}
+	return nil
 }
 
 func statesList() string {
@@ -75,39 +129,66 @@ func (s *Service) GetDevice(ctx context.Context, id int64) (*Device, error) {
 	if !p.IsStaff() && (d.MemberID == nil || !p.SeesMember(*d.MemberID) || !slices.Contains(memberStates, d.State)) {
 		return nil, apperr.NotFound("device %d not found", id)
 	}
+	present(d)
+	if !p.IsStaff() && p.MemberID != nil {
+		ds := []Device{*d}
+		if err := hideOthersOrders(ctx, *p.MemberID, ds); err != nil {
+			return nil, err
+		}
+		d = &ds[0]
+	}
 	return d, nil
 }
 
-// FindBySerial returns the devices with this serial (one per product at most), for a
-// scanner's input; staff only.
+// FindBySerial returns the device with this serial (compared trimmed and
+// case-insensitively; serials are unique across the stock), for a scanner's input, as a
+// list of none or one; staff only.
 func (s *Service) FindBySerial(ctx context.Context, serial string) ([]Device, error) {
 	if _, err := auth.RequireStaff(ctx); err != nil {
 		return nil, err
 	}
-	ds, _, err := listDevices(ctx, DeviceFilter{Serial: strings.TrimSpace(serial), Limit: 10})
+	if NormSerial(serial) == "" {
+		return []Device{}, nil
+	}
+	ds, _, err := listDevices(ctx, DeviceFilter{Serial: serial, exact: true, Limit: 10})
+	for i := range ds {
+		present(&ds[i])
+	}
 	return ds, err
 }
 
 // Events returns the history of device id, oldest first, visible as GetDevice is. A
-// member user does not see who held the device for another member: those events come
-// without member and citizen reference.
+// member user sees only the part that belongs to its own custody: the events recorded
+// while the device was held for it (its orders, shipments, returns, a transfer to it),
+// and of a transfer only that it came to this member, not from whom.
 func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	if _, err := s.GetDevice(ctx, id); err != nil {
 		return nil, err
 	}
-	var out []Event
-	if err := db.Conn(ctx).Where("device_id = ?", id).Order("id").Find(&out).Error; err != nil {
+	p, _ := auth.From(ctx)
+	q := db.Conn(ctx).Where("device_id = ?", id)
+	if !p.IsStaff() {
+		if p.MemberID == nil {
+			return []Event{}, nil
+		}
+		q = q.Where("member_id = ?", *p.MemberID)
+	}
+	out := []Event{}
+	if err := q.Order("id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("device %d events: %w", id, err)
 	}
-	if p, _ := auth.From(ctx); !p.IsStaff() {
+	if !p.IsStaff() {
 		for i := range out {
-			if out[i].MemberID == nil || !p.SeesMember(*out[i].MemberID) {
-				out[i].MemberID, out[i].CitizenRef = nil, nil
+			if out[i].Kind == EventTransfer {
+				out[i].Reason = fmt.Sprintf("transferred to member %d", *p.MemberID)
 			}
 		}
 	}
 	return out, nil
 }
+
+// EventTransfer is the kind of the event of a transfer between members.
+const EventTransfer = "transfer"
 
 // Change is what a state change records besides from and to.
 type Change struct {
@@ -121,6 +202,14 @@ type Change struct {
 	MemberID    *int64
 	CitizenRef  *string
 	ClearHolder bool
+
+	// workflow is set by Move: the move is the holding order's own (reserve, release,
+	// ship), so the order needs no telling.
+	workflow bool
+	kind     string // the event's kind, such as EventTransfer
+	// leftMember and leftCitizen are the holder a device that ClearHolder cleared left.
+	leftMember  *int64
+	leftCitizen *string
 }
 
 // TransitionRequest is the body of a manual transition.
@@ -150,6 +239,9 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 	}
 	var out *Device
 	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.lockHoldersOf(ctx, []int64{id}); err != nil {
+			return err
+		}
 		d, err := findDevice(ctx, id, true)
 		if err != nil {
 			return err
@@ -177,6 +269,7 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 // announced to StockArrived. It returns Conflict if any device cannot make the move,
 // and NotFound for an unknown id.
 func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]Device, error) {
+	c.workflow = true
 	out := make([]Device, 0, len(ids))
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		for _, id := range ids {
@@ -187,8 +280,8 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 			if err := CheckMove(d.State, to, false); err != nil {
 				return fmt.Errorf("device %s: %w", d.Serial, err)
 			}
-			if to == Reserved && d.Recalled {
-				return apperr.Conflict("device %s is recalled and cannot be reserved", d.Serial)
+			if (to == Reserved || to == InTransit) && d.Recalled {
+				return apperr.Conflict("device %s is recalled and cannot be reserved or shipped", d.Serial)
 			}
 			nd, err := s.apply(ctx, d, to, c)
 			if err != nil {
@@ -207,6 +300,11 @@ func (s *Service) Move(ctx context.Context, ids []int64, to State, c Change) ([]
 // apply writes the move of d to state to, guarded by d's current state so that a
 // concurrent change makes this one fail instead of being overwritten, with its event
 // and audit entry.
+//
+// It is the one place of the rule "a reserved device left reserved": a device that an
+// order holds and that leaves reserved other than by the order's workflow (Move) is
+// taken from the order, and Holders tells the order, which reserves again or is
+// backordered, in this transaction.
 func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*Device, error) {
 	before := *d
 	from := d.State
@@ -214,9 +312,19 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 	if c.LocationID != nil {
 		d.LocationID = c.LocationID
 	}
+	var takenFrom *int64
+	if from == Reserved && to != Reserved && !c.workflow && d.OrderID != nil {
+		takenFrom = d.OrderID
+		c.ClearHolder = true
+		if c.OrderID == nil {
+			c.OrderID = takenFrom // the event says which order lost it
+		}
+	}
 	// Clearing the holder wins: the order, shipment or return of c then only labels
-	// the event.
+	// the event, which names the holder the device left (the citizen it came back from,
+	// the order that released it), so that step stays in that holder's history.
 	if c.ClearHolder {
+		c.leftMember, c.leftCitizen = d.MemberID, d.CitizenRef
 		d.MemberID, d.CitizenRef, d.OrderID = nil, nil, nil
 	} else {
 		if c.MemberID != nil {
@@ -240,16 +348,30 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 	if res.RowsAffected != 1 {
 		return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed state meanwhile; reload and try again", d.Serial)
 	}
+	if err := s.countMove(ctx, &before, d); err != nil {
+		return nil, err
+	}
 	if err := s.recordEvent(ctx, d, string(from), c); err != nil {
 		return nil, err
 	}
-	return d, audit.Record(ctx, "transition", "device", d.ID, before, d)
+	if err := audit.Record(ctx, "transition", "device", d.ID, before, d); err != nil {
+		return nil, err
+	}
+	if takenFrom != nil && s.Holders != nil {
+		if err := s.Holders.DeviceTaken(ctx, *takenFrom, d.ID, c.Reason); err != nil {
+			return nil, fmt.Errorf("device %s taken from its order: %w", d.Serial, err)
+		}
+	}
+	return d, nil
 }
 
 func (s *Service) recordEvent(ctx context.Context, d *Device, from string, c Change) error {
 	e := Event{DeviceID: d.ID, At: time.Now().UTC(), From: from, To: string(d.State), Actor: actorName(ctx),
 		Reason: c.Reason, OrderID: c.OrderID, ShipmentID: c.ShipmentID, ReturnID: c.ReturnID,
-		MemberID: d.MemberID, CitizenRef: d.CitizenRef}
+		MemberID: d.MemberID, CitizenRef: d.CitizenRef, Kind: c.kind}
+	if c.leftMember != nil || c.leftCitizen != nil {
+		e.MemberID, e.CitizenRef = c.leftMember, c.leftCitizen
+	}
 	if err := db.Conn(ctx).Create(&e).Error; err != nil {
 		return fmt.Errorf("device %d event: %w", d.ID, err)
 	}
@@ -305,16 +427,17 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 			return apperr.ConflictCode(CodeTransferSame, "device %s is already with that member and citizen", d.Serial)
 		}
 		before := *d
-		d.MemberID, d.CitizenRef, d.UpdatedAt = &in.MemberID, &in.CitizenRef, time.Now().UTC()
+		// The device leaves the custody of the order that brought it to the first member.
+		d.MemberID, d.CitizenRef, d.OrderID, d.UpdatedAt = &in.MemberID, &in.CitizenRef, nil, time.Now().UTC()
 		if err := db.Conn(ctx).Model(&Device{}).Where("id = ?", d.ID).Updates(map[string]any{
-			"member_id": d.MemberID, "citizen_ref": d.CitizenRef, "updated_at": d.UpdatedAt}).Error; err != nil {
+			"member_id": d.MemberID, "citizen_ref": d.CitizenRef, "order_id": nil, "updated_at": d.UpdatedAt}).Error; err != nil {
 			return fmt.Errorf("transfer device %d: %w", id, err)
 		}
 		reason := fmt.Sprintf("transferred to member %d", in.MemberID)
 		if before.MemberID != nil {
 			reason = fmt.Sprintf("transferred from member %d to member %d", *before.MemberID, in.MemberID)
 		}
-		if err := s.recordEvent(ctx, d, string(Deployed), Change{Reason: reason}); err != nil {
+		if err := s.recordEvent(ctx, d, string(Deployed), Change{Reason: reason, kind: EventTransfer}); err != nil {
 			return err
 		}
 		out = d

@@ -26,6 +26,14 @@ type ImportResult struct {
 	Lines          []ImportLine `json:"lines"`
 }
 
+// receipt is the receipt an import wrote, or none (an opening balance writes none).
+func (r *ImportResult) receipt() *int64 {
+	if r.ReceiptID == 0 {
+		return nil
+	}
+	return &r.ReceiptID
+}
+
 // ImportLine is one product of an import and how many devices of it arrived.
 type ImportLine struct {
 	ProductID int64  `json:"product_id"`
@@ -91,6 +99,7 @@ type importRun struct {
 type deviceRow struct {
 	row         int
 	sku, serial string
+	open        *DeviceRow // the whole row of an opening balance
 }
 
 func rowField(row int, col string) string { return "rows[" + strconv.Itoa(row) + "]." + col }
@@ -98,11 +107,15 @@ func rowField(row int, col string) string { return "rows[" + strconv.Itoa(row) +
 // readDeviceRows reads every data row of the file, at most MaxImportRows.
 func readDeviceRows(r io.Reader, filename string) ([]deviceRow, error) {
 	var rows []deviceRow
-	err := ParseDevices(r, filename, func(row int, sku, serial string) error {
+	err := ParseDeviceRows(r, filename, func(d DeviceRow) error {
 		if len(rows) >= MaxImportRows {
 			return fileInvalid(CodeFileTooManyRows, "holds more than %d devices; split it into several files", MaxImportRows)
 		}
-		rows = append(rows, deviceRow{row, sku, serial})
+		dr := deviceRow{row: d.Row, sku: d.SKU, serial: d.Serial}
+		if d.Opening {
+			dr.open = &d
+		}
+		rows = append(rows, dr)
 		return nil
 	})
 	if err != nil {
@@ -129,6 +142,24 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 	if err != nil {
 		return nil, err
 	}
+	lines, rowOf, fe, err := checkDeviceRows(ctx, rows, products, total, report)
+	if err != nil {
+		return nil, err
+	}
+	if rows[0].open != nil {
+		return s.importOpening(ctx, run, rows, lines, rowOf, fe, report)
+	}
+	if len(fe) > 0 {
+		sortRowErrors(fe)
+		return nil, fe.Err()
+	}
+	return s.storeDelivery(ctx, run, products, lines, total, report)
+}
+
+// checkDeviceRows applies the rules of a receipt to the sku and serial of every row and
+// returns one receipt line per product (its serials in file order), the file row of
+// every serial, and the errors found, each naming its row.
+func checkDeviceRows(ctx context.Context, rows []deviceRow, products map[string]*Product, total int, report func(int, bool)) ([]NewReceiptLine, [][]int, apperr.Fields, error) {
 
 	// One receipt line per product, its serials in file order; rowOf remembers the
 	// file row of every serial.
@@ -179,7 +210,7 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 		var good []string
 		var goodRows []int
 		for j, sn := range l.Serials {
-			if sc.firstGood(l.ProductID, i, j, sn) {
+			if sc.firstGood(i, j, sn) {
 				good = append(good, sn)
 				goodRows = append(goodRows, rowOf[i][j])
 			}
@@ -190,17 +221,17 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 			at := goodRows[start:end]
 			chunk := []NewReceiptLine{{ProductID: l.ProductID, Serials: good[start:end]}}
 			if err := checkExisting(ctx, chunk, &fe, func(_, j int) string { return rowField(at[j], "serial") }); err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
 			validated += end - start
 			report(validated/2, false)
 		}
 	}
-	if len(fe) > 0 {
-		sortRowErrors(fe)
-		return nil, fe.Err()
-	}
+	return lines, rowOf, fe, nil
+}
 
+// storeDelivery writes the checked lines of a delivery file as one receipt.
+func (s *Service) storeDelivery(ctx context.Context, run importRun, products map[string]*Product, lines []NewReceiptLine, total int, report func(int, bool)) (*ImportResult, error) {
 	byID := make(map[int64]*Product, len(products))
 	for _, p := range products {
 		byID[p.ID] = p
@@ -211,7 +242,7 @@ func (s *Service) importDevices(ctx context.Context, run importRun) (*ImportResu
 	}
 	in := NewReceipt{LocationID: run.locationID, Reference: importReference(run.filename), Lines: lines}
 	var res *ImportResult
-	err = db.WithTx(ctx, func(ctx context.Context) error {
+	err := db.WithTx(ctx, func(ctx context.Context) error {
 		inserted := 0
 		ctx = withDeviceProgress(ctx, func(n int) {
 			inserted += n

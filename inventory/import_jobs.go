@@ -50,7 +50,8 @@ const (
 // in the background, with its progress in RowsDone out of RowsTotal.
 type Import struct {
 	ID             int64      `json:"id" gorm:"primaryKey"`
-	LocationID     int64      `json:"location_id"`
+	LocationID     int64      `json:"location_id" gorm:"-"` // 0 for an opening balance without one
+	LocationRef    *int64     `json:"-" gorm:"column:location_id"`
 	Filename       string     `json:"filename"`
 	Status         string     `json:"status"`
 	RowsTotal      int        `json:"rows_total"`
@@ -81,35 +82,53 @@ func (Import) TableName() string { return "imports" }
 // stored and queued in the same transaction as its TypeImportDevices task; HandleImport
 // runs it. An unreadable file, one without rows or a bad location is Invalid without an
 // import being recorded.
+//
+// An opening balance (columns sku, serial, member_code, citizen_ref, deployed_on; see
+// import_opening.go) may also be started by an admin, and its location is optional.
 func (s *Service) StartImport(ctx context.Context, locationID int64, filename string, data []byte) (*Import, error) {
-	p, err := auth.Require(ctx, auth.RoleLogistics)
+	p, err := auth.Require(ctx, auth.RoleLogistics, auth.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
 	filename = cleanFilename(filename)
-	var fe apperr.Fields
-	if err := checkLocationField(ctx, locationID, &fe); err != nil {
-		return nil, err
-	}
+	var fileFe, fe apperr.Fields
 	switch {
 	case len(data) == 0:
-		fe.Add("file", apperr.Required, "is empty")
+		fileFe.Add("file", apperr.Required, "is empty")
 	case len(data) > MaxImportBytes:
-		fe.Add("file", apperr.TooLarge, "is larger than %d MB", MaxImportBytes>>20)
+		fileFe.Add("file", apperr.TooLarge, "is larger than %d MB", MaxImportBytes>>20)
 	}
+	n, opening := 0, false
+	if len(fileFe) == 0 {
+		var cerr error
+		if n, opening, cerr = countDeviceRows(data, filename); cerr != nil && !apperr.Is(cerr, apperr.KindInvalid) {
+			return nil, cerr
+		} else if ae := (*apperr.Error)(nil); errors.As(cerr, &ae) {
+			fileFe = append(fileFe, ae.Fields...)
+		}
+	}
+	if !opening && len(fileFe) == 0 && p.Role == auth.RoleAdmin {
+		return nil, apperr.Forbidden("an admin imports only the opening balance; deliveries are received by logistics")
+	}
+	if !opening || locationID != 0 {
+		if err := checkLocationField(ctx, locationID, &fe); err != nil {
+			return nil, err
+		}
+	}
+	fe = append(fe, fileFe...)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	n, err := countDeviceRows(data, filename)
-	if err != nil {
-		return nil, err
+	var loc *int64
+	if locationID > 0 {
+		loc = &locationID
 	}
-	imp := &Import{LocationID: locationID, Filename: filename, RowsTotal: n, CreatedBy: p.Name, CreatedAt: time.Now().UTC(), Errors: "[]"}
+	imp := &Import{LocationID: locationID, LocationRef: loc, Filename: filename, RowsTotal: n, CreatedBy: p.Name, CreatedAt: time.Now().UTC(), Errors: "[]"}
 	if n <= ImportSyncRows {
 		res, err := s.importDevices(ctx, importRun{actor: p.Name, locationID: locationID, filename: filename, src: bytes.NewReader(data),
 			finish: func(ctx context.Context, res *ImportResult) error {
 				now := time.Now().UTC()
-				imp.Status, imp.RowsDone, imp.DevicesCreated, imp.ReceiptID, imp.FinishedAt = ImportDone, n, res.DevicesCreated, &res.ReceiptID, &now
+				imp.Status, imp.RowsDone, imp.DevicesCreated, imp.ReceiptID, imp.FinishedAt = ImportDone, n, res.DevicesCreated, res.receipt(), &now
 				if err := db.Conn(ctx).Create(imp).Error; err != nil {
 					return fmt.Errorf("record import: %w", err)
 				}
@@ -146,21 +165,21 @@ func (s *Service) StartImport(ctx context.Context, locationID int64, filename st
 
 // countDeviceRows counts the data rows of a file, checking its form and header; more
 // than MaxImportRows or none is Invalid.
-func countDeviceRows(data []byte, filename string) (int, error) {
-	n := 0
-	err := ParseDevices(bytes.NewReader(data), filename, func(int, string, string) error {
+func countDeviceRows(data []byte, filename string) (n int, opening bool, err error) {
+	err = ParseDeviceRows(bytes.NewReader(data), filename, func(d DeviceRow) error {
+		opening = d.Opening
 		if n++; n > MaxImportRows {
 			return fileInvalid(CodeFileTooManyRows, "holds more than %d devices; split it into several files", MaxImportRows)
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, opening, err
 	}
 	if n == 0 {
-		return 0, fileInvalid(CodeFileNoRows, "lists no devices below the header row")
+		return 0, opening, fileInvalid(CodeFileNoRows, "lists no devices below the header row")
 	}
-	return n, nil
+	return n, opening, nil
 }
 
 // setErrors stores the field errors of err (or err's text under "file") and ErrorCount.
@@ -201,6 +220,7 @@ func findImport(ctx context.Context, id int64, withFile bool) (*Import, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find import %d: %w", id, err)
 	}
+	imp.LocationID = deref(imp.LocationRef)
 	return &imp, nil
 }
 
@@ -317,7 +337,7 @@ func (s *Service) HandleImport(ctx context.Context, t *asynq.Task) error {
 		finish: func(ctx context.Context, res *ImportResult) error {
 			r := db.Conn(ctx).Model(&Import{}).Where("id = ? AND status = ?", imp.ID, ImportRunning).Updates(map[string]any{
 				"status": ImportDone, "rows_done": imp.RowsTotal, "devices_created": res.DevicesCreated,
-				"receipt_id": res.ReceiptID, "finished_at": time.Now().UTC(), "file_data": nil, "errors": "[]"})
+				"receipt_id": res.receipt(), "finished_at": time.Now().UTC(), "file_data": nil, "errors": "[]"})
 			if r.Error != nil {
 				return fmt.Errorf("finish import %d: %w", imp.ID, r.Error)
 			}

@@ -164,7 +164,7 @@ func TestImportDevicesCSVAndXLSX(t *testing.T) {
 	var arrived []int64
 	f.svc.StockArrived = func(_ context.Context, ids []int64) error { arrived = append(arrived, ids...); return nil }
 	res, err := f.svc.ImportDevices(f.ctx, f.loc.ID, "levering uge 47.csv", bytes.NewReader(csvOf(
-		"\ufeffSKU;Serial", "TAB-1;T-1", "SCALE-2;S-1", "TAB-1; T-2 ", "SCALE-2;T-1")))
+		"\ufeffSKU;Serial", "TAB-1;T-1", "SCALE-2;S-1", "TAB-1; T-2 ", "SCALE-2;S-2")))
 	if err != nil {
 		t.Fatal(err)
 	}

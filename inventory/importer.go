@@ -27,6 +27,23 @@ import (
 // streamed. An unknown extension, an unreadable file or a missing header is Invalid
 // naming the field "file".
 func ParseDevices(r io.Reader, filename string, fn func(row int, sku, serial string) error) error {
+	return ParseDeviceRows(r, filename, func(d DeviceRow) error { return fn(d.Row, d.SKU, d.Serial) })
+}
+
+// DeviceRow is one data row of a device file: Row as ParseDevices numbers it and the
+// trimmed cells. The opening balance shape (Opening) also has member_code, citizen_ref
+// and deployed_on.
+type DeviceRow struct {
+	Row                                int
+	SKU, Serial                        string
+	MemberCode, CitizenRef, DeployedOn string
+	Opening                            bool
+}
+
+// ParseDeviceRows is ParseDevices for both file shapes: sku and serial (a delivery), or
+// sku, serial, member_code, citizen_ref and deployed_on (the opening balance of devices
+// already at citizens). A header with some but not all of the last three is Invalid.
+func ParseDeviceRows(r io.Reader, filename string, fn func(DeviceRow) error) error {
 	switch fileKind(filename) {
 	case ".csv":
 		return parseCSV(r, fn)
@@ -49,11 +66,13 @@ func fileInvalid(code apperr.Code, format string, args ...any) error {
 	return apperr.Invalid(apperr.Field("file", code, format, args...))
 }
 
-// columns locates sku and serial in a header row.
-type columns struct{ sku, serial int }
+// columns locates sku and serial, and those of the opening balance, in a header row.
+type columns struct{ sku, serial, member, citizen, since int }
+
+func (c columns) opening() bool { return c.member >= 0 }
 
 func headerColumns(row int, cells []string) (columns, error) {
-	c := columns{sku: -1, serial: -1}
+	c := columns{sku: -1, serial: -1, member: -1, citizen: -1, since: -1}
 	for i, h := range cells {
 		var at *int
 		switch strings.ToLower(strings.TrimSpace(h)) {
@@ -61,6 +80,12 @@ func headerColumns(row int, cells []string) (columns, error) {
 			at = &c.sku
 		case "serial":
 			at = &c.serial
+		case "member_code":
+			at = &c.member
+		case "citizen_ref":
+			at = &c.citizen
+		case "deployed_on":
+			at = &c.since
 		default:
 			continue
 		}
@@ -81,17 +106,35 @@ func headerColumns(row int, cells []string) (columns, error) {
 		}
 		return c, fileInvalid(CodeFileHeader, "row %d must be the header naming the columns sku and serial; it has %s", row, strings.Join(found, ", "))
 	}
+	if n := btoi(c.member >= 0) + btoi(c.citizen >= 0) + btoi(c.since >= 0); n > 0 && n < 3 {
+		var found []string
+		for _, h := range cells {
+			if h = strings.TrimSpace(h); h != "" {
+				found = append(found, truncate(h, 40))
+			}
+		}
+		return c, fileInvalid(CodeFileHeader, "row %d: an opening balance names all of member_code, citizen_ref and deployed_on; it has %s",
+			row, strings.Join(found, ", "))
+	}
 	return c, nil
 }
 
-func (c columns) cells(cells []string) (sku, serial string) {
-	if c.sku < len(cells) {
-		sku = strings.TrimSpace(cells[c.sku])
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	if c.serial < len(cells) {
-		serial = strings.TrimSpace(cells[c.serial])
+	return 0
+}
+
+func (c columns) row(row int, cells []string) DeviceRow {
+	cell := func(i int) string {
+		if i >= 0 && i < len(cells) {
+			return strings.TrimSpace(cells[i])
+		}
+		return ""
 	}
-	return sku, serial
+	return DeviceRow{Row: row, SKU: cell(c.sku), Serial: cell(c.serial), MemberCode: cell(c.member),
+		CitizenRef: cell(c.citizen), DeployedOn: cell(c.since), Opening: c.opening()}
 }
 
 func blankRow(cells []string) bool {
@@ -105,7 +148,7 @@ func blankRow(cells []string) bool {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func parseCSV(r io.Reader, fn func(row int, sku, serial string) error) error {
+func parseCSV(r io.Reader, fn func(DeviceRow) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
@@ -140,8 +183,7 @@ func parseCSV(r io.Reader, fn func(row int, sku, serial string) error) error {
 			header = true
 			continue
 		}
-		sku, serial := col.cells(rec)
-		if err := fn(line, sku, serial); err != nil {
+		if err := fn(col.row(line, rec)); err != nil {
 			return err
 		}
 	}
@@ -176,7 +218,7 @@ func sniffDelimiter(br *bufio.Reader) rune {
 // xlsxOptions bound what a workbook may unpack to.
 var xlsxOptions = excelize.Options{UnzipSizeLimit: 200 << 20, RawCellValue: true}
 
-func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err error) {
+func parseXLSX(r io.Reader, fn func(DeviceRow) error) (err error) {
 	var f *excelize.File
 	if err := safely(func() (err error) { f, err = excelize.OpenReader(r, xlsxOptions); return err }); err != nil {
 		return fileInvalid(CodeNotXLSX, "is not a readable Excel workbook (.xlsx): %v", err)
@@ -225,8 +267,7 @@ func parseXLSX(r io.Reader, fn func(row int, sku, serial string) error) (err err
 			header = true
 			continue
 		}
-		sku, serial := col.cells(cells)
-		if err := fn(row, sku, serial); err != nil {
+		if err := fn(col.row(row, cells)); err != nil {
 			return err
 		}
 	}

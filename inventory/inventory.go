@@ -114,6 +114,7 @@ type Event struct {
 	ReturnID   *int64    `json:"return_id"`
 	MemberID   *int64    `json:"member_id,omitempty"`
 	CitizenRef *string   `json:"citizen_ref,omitempty"`
+	Kind       string    `json:"-"` // "" or EventTransfer
 }
 
 // TableName keeps the table name stable.

@@ -49,7 +49,7 @@ type RecalledDevice struct {
 }
 
 // NewRecall recalls devices of one product: either a list of serials or the inclusive
-// range serial_from..serial_to (compared as text, byte by byte).
+// range serial_from..serial_to (compared as text, byte by byte, case-folded).
 type NewRecall struct {
 	ProductID  int64    `json:"product_id"`
 	VendorRef  string   `json:"vendor_ref" validate:"max=200"`
@@ -85,6 +85,10 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 		if err := db.Conn(ctx).Omit("SKU", "DeviceCount").Create(r).Error; err != nil {
 			return fmt.Errorf("create recall: %w", err)
 		}
+		// The orders holding any of them first: the lock order of the order workflows.
+		if err := s.lockHoldersOf(ctx, ids); err != nil {
+			return err
+		}
 		for start := 0; start < len(ids); start += 1000 {
 			chunk := ids[start:min(start+1000, len(ids))]
 			res := db.Conn(ctx).Model(&Device{}).Where("id IN ? AND NOT recalled", chunk).
@@ -94,6 +98,27 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 			}
 			if res.RowsAffected != int64(len(chunk)) {
 				return apperr.Conflict("a device was recalled by someone else meanwhile; submit again")
+			}
+		}
+		if err := countRecalled(ctx, r.ID); err != nil {
+			return err
+		}
+		// A recalled device that an order holds leaves it: back on the shelf, where it
+		// is never reserved again, and the order reserves other stock (see apply).
+		held, err := reservedDevicesAmong(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range held {
+			d, err := findDevice(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			if d.State != Reserved {
+				continue
+			}
+			if _, err := s.apply(ctx, d, Available, Change{Reason: fmt.Sprintf("recall %d (%s): %s", r.ID, r.VendorRef, r.Reason)}); err != nil {
+				return err
 			}
 		}
 		r.DeviceCount = int64(len(ids))
@@ -150,7 +175,7 @@ func recallDevices(ctx context.Context, in *NewRecall) ([]int64, error) {
 		fe.Add("serial_from", apperr.Required, "is required with serial_to")
 	case byRange && in.SerialTo == "":
 		fe.Add("serial_to", apperr.Required, "is required with serial_from")
-	case byRange && in.SerialTo < in.SerialFrom:
+	case byRange && NormSerial(in.SerialTo) < NormSerial(in.SerialFrom):
 		fe.Add("serial_to", CodeRangeOrder, "must not come before %s", "serial_from")
 	}
 	for i, raw := range in.Serials {
@@ -190,20 +215,21 @@ func recallList(ctx context.Context, pr *Product, list []string, fe *apperr.Fiel
 	for start := 0; start < len(list); start += 1000 {
 		chunk := list[start:min(start+1000, len(list))]
 		var ds []recallCandidate
-		if err := db.Conn(ctx).Table("devices").Select("id, serial, recalled, recall_id").
-			Where("product_id = ? AND serial IN ?", pr.ID, chunk).Scan(&ds).Error; err != nil {
+		conn := db.Conn(ctx)
+		if err := conn.Table("devices").Select("id, serial, recalled, recall_id").
+			Where("product_id = ? AND "+serialKey(conn, "serial")+" IN ?", pr.ID, normAll(chunk)).Scan(&ds).Error; err != nil {
 			return nil, fmt.Errorf("recall: find serials: %w", err)
 		}
 		for _, d := range ds {
-			found[d.Serial] = d
+			found[NormSerial(d.Serial)] = d
 		}
 	}
 	var ids []int64
 	done := map[string]bool{}
 	for i, sn := range list {
-		d, ok := found[sn]
+		d, ok := found[NormSerial(sn)]
 		switch {
-		case sn == "" || done[sn]:
+		case sn == "" || done[NormSerial(sn)]:
 		case !ok:
 			fe.Add(fmt.Sprintf("serials[%d]", i), CodeNoSuchSerial, "no device of %s has serial %s", pr.SKU, sn)
 		case d.Recalled:
@@ -211,7 +237,7 @@ func recallList(ctx context.Context, pr *Product, list []string, fe *apperr.Fiel
 		default:
 			ids = append(ids, d.ID)
 		}
-		done[sn] = true
+		done[NormSerial(sn)] = true
 	}
 	return ids, nil
 }
@@ -227,11 +253,8 @@ func deref(id *int64) int64 {
 // by byte on every dialect; devices already recalled are left with their recall.
 func recallRange(ctx context.Context, pr *Product, from, to string) ([]int64, error) {
 	q := db.Conn(ctx).Table("devices").Select("id, serial, recalled, recall_id").Where("product_id = ?", pr.ID)
-	if db.DialectOf(q) == db.Postgres {
-		q = q.Where(`serial COLLATE "C" >= ? AND serial COLLATE "C" <= ?`, from, to)
-	} else {
-		q = q.Where("serial >= ? AND serial <= ?", from, to)
-	}
+	k := serialKey(q, "serial")
+	q = q.Where(k+" >= ? AND "+k+" <= ?", NormSerial(from), NormSerial(to))
 	var ds []recallCandidate
 	if err := q.Order("id").Scan(&ds).Error; err != nil {
 		return nil, fmt.Errorf("recall: find range: %w", err)

@@ -149,13 +149,28 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 	if total > MaxReceiptSerials {
 		fe.Add("lines", apperr.TooMany, "a receipt holds at most %d serials; import larger deliveries from a file", MaxReceiptSerials)
 	}
-	if len(fe) == 0 {
-		if err := checkExisting(ctx, in.Lines, &fe, receiptSerialField); err != nil {
-			return nil, err
+	// Every error at once: serials that exist already are named along with the others,
+	// for each well-formed first occurrence.
+	if total <= MaxReceiptSerials {
+		for i, l := range in.Lines {
+			var good []string
+			var at []int
+			for j, sn := range l.Serials {
+				if sc.firstGood(i, j, sn) {
+					good, at = append(good, sn), append(at, j)
+				}
+			}
+			if len(good) == 0 {
+				continue
+			}
+			if err := checkExisting(ctx, []NewReceiptLine{{ProductID: l.ProductID, Serials: good}}, &fe,
+				func(_, k int) string { return receiptSerialField(i, at[k]) }); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if len(fe) == 0 && in.ContractID != nil {
-		if err := s.contractCosts(ctx, in, &fe); err != nil {
+	if in.ContractID != nil {
+		if err := s.contractCosts(ctx, in, products, &fe); err != nil {
 			return nil, err
 		}
 	}
@@ -164,11 +179,11 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 
 // contractCosts gives each line of a receipt under a contract that has no unit cost the
 // contract's purchase price in force today, and names the lines it has none for.
-func (s *Service) contractCosts(ctx context.Context, in *NewReceipt, fe *apperr.Fields) error {
+func (s *Service) contractCosts(ctx context.Context, in *NewReceipt, products map[int64]*Product, fe *apperr.Fields) error {
 	today := civil.Today()
 	for i := range in.Lines {
 		l := &in.Lines[i]
-		if l.UnitCostOre != 0 {
+		if l.UnitCostOre != 0 || products[l.ProductID] == nil {
 			continue
 		}
 		cost, ok, err := s.Members.PurchasePrice(ctx, *in.ContractID, l.ProductID, today)
@@ -208,24 +223,20 @@ func serialProblem(field, sn string) *apperr.FieldError {
 
 // serialCheck applies the serial rules that receipts and file imports share to the
 // lines of one delivery: every serial is trimmed in place, and each empty, malformed
-// or repeated one (per product, across lines) is named by field(line, index).
+// or repeated one (across all lines and products, compared case-insensitively) is
+// named by field(line, index).
 type serialCheck struct {
 	where string // "receipt" or "file", for the message of a repeated serial
 	field func(line, idx int) string
-	seen  map[int64]map[string][2]int
+	seen  map[string][2]int
 }
 
 func newSerialCheck(where string, field func(line, idx int) string) *serialCheck {
-	return &serialCheck{where: where, field: field, seen: map[int64]map[string][2]int{}}
+	return &serialCheck{where: where, field: field, seen: map[string][2]int{}}
 }
 
 // line checks the serials of line i, a serial-tracked product.
 func (c *serialCheck) line(fe *apperr.Fields, i int, l *NewReceiptLine) {
-	seen := c.seen[l.ProductID]
-	if seen == nil {
-		seen = make(map[string][2]int, len(l.Serials))
-		c.seen[l.ProductID] = seen
-	}
 	for j, raw := range l.Serials {
 		sn := strings.TrimSpace(raw)
 		l.Serials[j] = sn
@@ -233,19 +244,30 @@ func (c *serialCheck) line(fe *apperr.Fields, i int, l *NewReceiptLine) {
 			*fe = append(*fe, *p)
 			continue
 		}
-		if first, dup := seen[sn]; dup {
+		if first, dup := c.seen[NormSerial(sn)]; dup {
 			fe.Add(c.field(i, j), CodeSerialTwice, "serial %s appears twice in this %s (also %s)", sn, c.where, c.field(first[0], first[1]))
 		} else {
-			seen[sn] = [2]int{i, j}
+			c.seen[NormSerial(sn)] = [2]int{i, j}
 		}
 	}
 }
 
 // firstGood reports whether serial idx of line i (already checked) is well formed and
-// its first occurrence for productID.
-func (c *serialCheck) firstGood(productID int64, i, idx int, sn string) bool {
-	at, ok := c.seen[productID][sn]
+// the first occurrence of its serial in the delivery.
+func (c *serialCheck) firstGood(i, idx int, sn string) bool {
+	at, ok := c.seen[NormSerial(sn)]
 	return ok && at == [2]int{i, idx}
+}
+
+// good returns the serials of line i that are well formed and first in the delivery.
+func (c *serialCheck) good(i int, l NewReceiptLine) NewReceiptLine {
+	out := NewReceiptLine{ProductID: l.ProductID}
+	for j, sn := range l.Serials {
+		if c.firstGood(i, j, sn) {
+			out.Serials = append(out.Serials, sn)
+		}
+	}
+	return out
 }
 
 func truncate(s string, n int) string {
@@ -271,26 +293,21 @@ func productsByID(ctx context.Context, lines []NewReceiptLine) (map[int64]*Produ
 	return out, nil
 }
 
-// checkExisting names every serial that already exists for its product, by
-// field(line, index). The serials of a line must be distinct.
+// checkExisting names every serial that a device already has, whatever its product and
+// compared trimmed and case-insensitively, by field(line, index). The serials must be
+// distinct in that form.
 func checkExisting(ctx context.Context, lines []NewReceiptLine, fe *apperr.Fields, field func(line, idx int) string) error {
 	for i, l := range lines {
 		if len(l.Serials) == 0 {
 			continue
 		}
-		pos := make(map[string]int, len(l.Serials))
-		for j, sn := range l.Serials {
-			pos[sn] = j
+		found, err := existingSerials(ctx, l.Serials)
+		if err != nil {
+			return err
 		}
-		for start := 0; start < len(l.Serials); start += 1000 {
-			chunk := l.Serials[start:min(start+1000, len(l.Serials))]
-			var found []string
-			err := db.Conn(ctx).Table("devices").Where("product_id = ? AND serial IN ?", l.ProductID, chunk).Pluck("serial", &found).Error
-			if err != nil {
-				return fmt.Errorf("check existing serials: %w", err)
-			}
-			for _, sn := range found {
-				fe.Add(field(i, pos[sn]), CodeSerialTaken, "serial %s already exists", sn)
+		for j, sn := range l.Serials {
+			if _, ok := found[NormSerial(sn)]; ok {
+				fe.Add(field(i, j), CodeSerialTaken, "serial %s already exists", sn)
 			}
 		}
 	}
@@ -354,6 +371,9 @@ func insertDevices(ctx context.Context, actor string, receiptID, locationID, pro
 				return nil, apperr.Invalid(apperr.Field("serials", apperr.Changed, "a serial was added by someone else meanwhile; submit again to see which"))
 			}
 			return nil, fmt.Errorf("create devices: %w", err)
+		}
+		if err := countNew(ctx, countKey{ProductID: productID, LocationID: locationID, State: Available}, int64(len(ds))); err != nil {
+			return nil, err
 		}
 		evs := make([]Event, len(ds))
 		for i, d := range ds {

@@ -30,6 +30,9 @@ type Service struct {
 	// products concerned, so that what it records (an outbox task) commits with it;
 	// cmd/fsc wires it to reserve backorders. An error rolls the transaction back.
 	StockArrived func(ctx context.Context, productIDs []int64) error
+	// Holders, when set, is told of every device an order holds that leaves reserved
+	// outside the order's workflow (see Holders); cmd/fsc wires the orders service.
+	Holders Holders
 }
 
 // NewService returns a Service.

@@ -230,8 +230,8 @@ func checkCount(ctx context.Context, in *StocktakeCount) ([]string, error) {
 			fe.Add(fmt.Sprintf("serials[%d]", i), apperr.Required, "is empty")
 		case !ValidSerial(sn):
 			fe.Add(fmt.Sprintf("serials[%d]", i), CodeSerialMalformed, "serial %q is malformed: use 1–64 letters, digits and . _ / : -", truncate(sn, 70))
-		case !seen[sn]:
-			seen[sn] = true
+		case !seen[NormSerial(sn)]:
+			seen[NormSerial(sn)] = true
 			serials = append(serials, sn)
 		}
 	}
@@ -284,13 +284,15 @@ func insertSerials(ctx context.Context, id int64, serials []string, now time.Tim
 	for start := 0; start < len(serials); start += 500 {
 		chunk := serials[start:min(start+500, len(serials))]
 		var have []string
-		if err := db.Conn(ctx).Model(&countRow{}).Where("stocktake_id = ? AND serial IN ?", id, chunk).
+		conn := db.Conn(ctx)
+		if err := conn.Model(&countRow{}).Where("stocktake_id = ? AND "+serialKey(conn, "serial")+" IN ?", id, normAll(chunk)).
 			Pluck("serial", &have).Error; err != nil {
 			return fmt.Errorf("stocktake %d: scanned serials: %w", id, err)
 		}
+		have = normAll(have)
 		rows := make([]countRow, 0, len(chunk))
 		for _, sn := range chunk {
-			if !slices.Contains(have, sn) {
+			if !slices.Contains(have, NormSerial(sn)) {
 				rows = append(rows, countRow{StocktakeID: id, Serial: &sn, At: now, Actor: actor})
 			}
 		}
@@ -386,18 +388,18 @@ func computeStocktake(ctx context.Context, st *Stocktake) (*StocktakeResult, err
 	}
 	isScanned := make(map[string]bool, len(scanned))
 	for _, sn := range scanned {
-		isScanned[sn] = true
+		isScanned[NormSerial(sn)] = true
 	}
 	here := make(map[string]bool, len(booked))
 	for _, d := range booked {
-		here[d.Serial] = true
-		if !isScanned[d.Serial] {
+		here[NormSerial(d.Serial)] = true
+		if !isScanned[NormSerial(d.Serial)] {
 			r.Missing = append(r.Missing, d)
 		}
 	}
 	var strangers []string
 	for _, sn := range scanned {
-		if here[sn] {
+		if here[NormSerial(sn)] {
 			r.Matched++
 		} else {
 			strangers = append(strangers, sn)
@@ -428,19 +430,20 @@ func unexpected(ctx context.Context, locationID int64, serials []string, r *Stoc
 	for start := 0; start < len(serials); start += 1000 {
 		chunk := serials[start:min(start+1000, len(serials))]
 		var rows []row
-		if err := db.Conn(ctx).Table("devices d").
+		conn := db.Conn(ctx)
+		if err := conn.Table("devices d").
 			Select("d.id AS device_id, d.serial, d.product_id, p.sku, d.state, d.location_id, l.code AS location_code").
 			Joins("JOIN products p ON p.id = d.product_id").
 			Joins("LEFT JOIN locations l ON l.id = d.location_id").
-			Where("d.serial IN ?", chunk).Order("d.serial, p.sku").Scan(&rows).Error; err != nil {
+			Where(serialKey(conn, "d.serial")+" IN ?", normAll(chunk)).Order("d.serial, p.sku").Scan(&rows).Error; err != nil {
 			return fmt.Errorf("unexpected serials: %w", err)
 		}
 		for _, x := range rows {
-			bySerial[x.Serial] = append(bySerial[x.Serial], x)
+			bySerial[NormSerial(x.Serial)] = append(bySerial[NormSerial(x.Serial)], x)
 		}
 	}
 	for _, sn := range serials {
-		ds := bySerial[sn]
+		ds := bySerial[NormSerial(sn)]
 		if len(ds) == 0 {
 			r.Unexpected = append(r.Unexpected, UnexpectedSerial{Serial: sn})
 			continue
@@ -544,6 +547,14 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 // availability rose.
 func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *StocktakeResult, reason, actor string) ([]int64, error) {
 	var arrived []int64
+	missing := make([]int64, len(r.Missing))
+	for i, m := range r.Missing {
+		missing[i] = m.DeviceID
+	}
+	// The orders holding missing devices first: the lock order of the order workflows.
+	if err := s.lockHoldersOf(ctx, missing); err != nil {
+		return nil, err
+	}
 	for _, m := range r.Missing {
 		d, err := findDevice(ctx, m.DeviceID, true)
 		if err != nil {
@@ -577,6 +588,9 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		}
 		if res.RowsAffected != 1 {
 			return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
+		}
+		if err := s.countMove(ctx, &before, d); err != nil {
+			return nil, err
 		}
 		if err := s.recordEvent(ctx, d, string(d.State), Change{Reason: fmt.Sprintf("stocktake %d: found here", st.ID)}); err != nil {
 			return nil, err

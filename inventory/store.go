@@ -101,8 +101,12 @@ func findDevice(ctx context.Context, id int64, lock bool) (*Device, error) {
 func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 	q := db.Conn(ctx).Table("devices").Select(deviceColumns).Joins("JOIN products ON products.id = devices.product_id").
 		Where("devices.id > ?", f.After)
-	if f.Serial != "" {
-		q = q.Where("devices.serial = ?", f.Serial)
+	switch {
+	case f.Serial != "" && f.exact:
+		q = q.Where(serialKey(q, "devices.serial")+" = ?", NormSerial(f.Serial))
+	case f.Serial != "":
+		cond, args := serialPrefix(q, "devices.serial", f.Serial)
+		q = q.Where(cond, args...)
 	}
 	if f.State != "" {
 		q = q.Where("devices.state = ?", f.State)
@@ -114,7 +118,8 @@ func listDevices(ctx context.Context, f DeviceFilter) ([]Device, int64, error) {
 		q = q.Where("devices.member_id = ?", f.MemberID)
 	}
 	if f.LocationID != 0 {
-		q = q.Where("devices.location_id = ?", f.LocationID)
+		// At the location: not one that left it for a citizen.
+		q = q.Where("devices.location_id = ? AND devices.state NOT IN ?", f.LocationID, atCitizen)
 	}
 	if f.memberView {
 		q = q.Where("devices.state IN ?", memberStates)

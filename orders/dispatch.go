@@ -42,6 +42,9 @@ func (s *Service) Ship(ctx context.Context, id int64) (*Order, error) {
 		if !o.CanShip() {
 			return apperr.Conflict("order %s is %s; only a reserved order can be shipped", o.Number, o.Status)
 		}
+		if err := s.checkHeldShippable(ctx, o); err != nil {
+			return err
+		}
 		before := *o
 		sh := &Shipment{Direction: Outbound, OrderID: &o.ID, MemberID: o.MemberID, Status: ShipmentPending,
 			Recipient: o.Delivery, CreatedAt: time.Now().UTC()}
@@ -78,6 +81,17 @@ func (s *Service) HandleBookShipment(ctx context.Context, t *asynq.Task) error {
 	}
 	if sh.Status != ShipmentPending {
 		return nil
+	}
+	if sh.Direction == Outbound {
+		// The order may have left dispatch since (a device it held was recalled or lost
+		// and no other stock was there): then this shipment is not booked at all.
+		o, err := loadOrder(ctx, *sh.OrderID, false)
+		if err != nil {
+			return err
+		}
+		if !waitsFor(o, sh.ID) {
+			return s.dropShipment(ctx, sh.ID, fmt.Sprintf("order %s is %s and no longer waits for this shipment", o.Number, o.Status))
+		}
 	}
 	if err := updateShipment(ctx, sh.ID, map[string]any{"attempts": sh.Attempts + 1}); err != nil {
 		return err
@@ -146,6 +160,10 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 		o, err := loadOrder(ctx, *sh.OrderID, true)
 		if err != nil {
 			return err
+		}
+		if !waitsFor(o, sh.ID) {
+			// Booked while a device was taken from the order: the parcel must not go.
+			return s.dropShipmentLocked(ctx, sh, fmt.Sprintf("booked as %s, but order %s is %s and no longer waits for it: cancel the booking with the carrier", tracking, o.Number, o.Status))
 		}
 		devices, err := heldDevices(ctx, o.ID)
 		if err != nil {
@@ -291,4 +309,56 @@ func (s *Service) delivered(ctx context.Context, o *Order, reason string) (*Orde
 		return nil, err
 	}
 	return o, audit.Record(ctx, "deliver", "order", o.ID, before, o)
+}
+
+// waitsFor reports whether order o is dispatching with shipment shipmentID.
+func waitsFor(o *Order, shipmentID int64) bool {
+	return o.Status == Dispatching && o.ShipmentID != nil && *o.ShipmentID == shipmentID
+}
+
+// checkHeldShippable returns Conflict when order o holds a device that cannot leave:
+// recalled, or no longer reserved.
+func (s *Service) checkHeldShippable(ctx context.Context, o *Order) error {
+	ids, err := heldDevices(ctx, o.ID)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	ds, err := s.Inventory.DevicesByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		switch {
+		case d.Recalled:
+			return apperr.Conflict("order %s holds device %s, which is recalled; it cannot be shipped", o.Number, d.Serial)
+		case d.State != inventory.Reserved:
+			return apperr.Conflict("order %s holds device %s, which is %s; it cannot be shipped", o.Number, d.Serial, d.State)
+		}
+	}
+	return nil
+}
+
+// dropShipment fails an outbound shipment whose order no longer waits for it, with an
+// alert, leaving the order as it is.
+func (s *Service) dropShipment(ctx context.Context, shipmentID int64, why string) error {
+	return db.WithTx(ctx, func(ctx context.Context) error {
+		sh, err := lockShipment(ctx, shipmentID)
+		if err != nil || sh.Status != ShipmentPending {
+			return err
+		}
+		return s.dropShipmentLocked(ctx, sh, why)
+	})
+}
+
+func (s *Service) dropShipmentLocked(ctx context.Context, sh *Shipment, why string) error {
+	if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentFailed, "last_error": why}); err != nil {
+		return err
+	}
+	a := Alert{Kind: "shipment_dropped", Message: fmt.Sprintf("Shipment %d (%s) dropped: %s", sh.ID, sh.Direction, why),
+		OrderID: sh.OrderID, ShipmentID: &sh.ID, CreatedAt: time.Now().UTC()}
+	if err := insertAlert(ctx, &a); err != nil {
+		return err
+	}
+	return audit.Record(ctx, "dropped", "shipment", sh.ID, map[string]any{"status": sh.Status},
+		map[string]any{"status": ShipmentFailed, "error": why})
 }

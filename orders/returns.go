@@ -260,19 +260,22 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 // receiveDevices moves the return's devices whose serials were scanned (and not
 // received before) into cleaning, and fills out's lists.
 func (s *Service) receiveDevices(ctx context.Context, id int64, in ReceiveRequest, rds []ReturnDevice, out *ReturnReceipt) error {
-	scanned := map[string]bool{}
+	// Scans compare trimmed and case-insensitively; an unexpected one is told as scanned.
+	scanned := map[string]string{}
 	for _, sn := range in.Serials {
 		if sn = strings.TrimSpace(sn); sn != "" {
-			scanned[sn] = true
+			scanned[inventory.NormSerial(sn)] = sn
 		}
 	}
 	now := time.Now().UTC()
 	for _, rd := range rds {
+		key := inventory.NormSerial(rd.Serial)
+		_, isScanned := scanned[key]
 		switch {
 		case rd.ReceivedAt != nil:
-			delete(scanned, rd.Serial)
-		case scanned[rd.Serial]:
-			delete(scanned, rd.Serial)
+			delete(scanned, key)
+		case isScanned:
+			delete(scanned, key)
 			if _, err := s.Inventory.Move(ctx, []int64{rd.DeviceID}, inventory.Cleaning, inventory.Change{
 				Reason: "received from pickup", ReturnID: &id, LocationID: &in.LocationID, ClearHolder: true}); err != nil {
 				return err
@@ -285,7 +288,7 @@ func (s *Service) receiveDevices(ctx context.Context, id int64, in ReceiveReques
 			out.Missing = append(out.Missing, rd.Serial)
 		}
 	}
-	for sn := range scanned {
+	for _, sn := range scanned {
 		out.Unexpected = append(out.Unexpected, sn)
 	}
 	slices.Sort(out.Unexpected)

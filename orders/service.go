@@ -37,6 +37,8 @@ type Stock interface {
 	ReserveQuantity(ctx context.Context, productID, want, orderID int64) ([]inventory.Allocation, error)
 	ReleaseQuantity(ctx context.Context, productID, locationID, qty, orderID int64) error
 	ShipQuantity(ctx context.Context, productID, locationID, qty, orderID int64) error
+	CitizenActivity(ctx context.Context, memberID int64, ref string) (held bool, last time.Time, err error)
+	AnonymiseCitizen(ctx context.Context, memberID int64, ref, pseudonym string) (returnIDs, shipmentIDs []int64, err error)
 }
 
 // Service holds the order use cases.
@@ -44,6 +46,9 @@ type Service struct {
 	Inventory Stock
 	Members   Members
 	Carrier   Carrier
+	// CitizenRetention is how long a citizen's data is kept after the last device came
+	// back (DefaultCitizenRetention when 0); cmd/fsc sets it from FSC_CITIZEN_RETENTION.
+	CitizenRetention time.Duration
 
 	placing chan struct{} // admission slots for reservation transactions
 }

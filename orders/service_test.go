@@ -40,6 +40,7 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{sys: testenv.As(base, auth.System), inv: inv, svc: orders.NewService(inv, cs),
 		ctx: testenv.As(base, auth.Principal{UserID: 2, Name: "lager@fsc.dk", Role: auth.RoleLogistics})}
 	inv.StockArrived = f.svc.StockArrived
+	inv.Holders = f.svc
 	var err error
 	must := func(err error) {
 		t.Helper()

@@ -45,7 +45,7 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 		db.Close(g)
 		return nil, err
 	}
-	s := wire.New(g, r, wire.Options{CarrierURL: cfg.CarrierURL, ShutdownTimeout: cfg.ShutdownTimeout})
+	s := wire.New(g, r, wire.Options{CarrierURL: cfg.CarrierURL, ShutdownTimeout: cfg.ShutdownTimeout, CitizenRetention: cfg.CitizenRetention})
 	return &app{Services: s, cfg: cfg}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/orders"
 	"github.com/peterbourgon/ff/v3"
 )
 
@@ -32,6 +33,7 @@ type Config struct {
 	Demo              bool
 	ShutdownTimeout   time.Duration
 	MigrateWait       time.Duration
+	CitizenRetention  time.Duration
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -50,6 +52,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
+	fs.DurationVar(&c.CitizenRetention, "citizen-retention", orders.DefaultCitizenRetention, "how long a citizen's name, address and phone are kept after the last device came back from them (e.g. 2160h)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 

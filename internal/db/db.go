@@ -120,8 +120,10 @@ const (
 )
 
 type txState struct {
-	tx          *gorm.DB
-	afterCommit []func()
+	tx           *gorm.DB
+	afterCommit  []func()
+	beforeCommit []func(ctx context.Context) error
+	locals       map[any]any
 }
 
 // NewContext returns ctx carrying the root connection g.
@@ -164,7 +166,16 @@ func WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	st := &txState{}
 	err := Root(ctx).WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		st.tx = tx
-		return fn(context.WithValue(ctx, txKey, st))
+		tctx := context.WithValue(ctx, txKey, st)
+		if err := fn(tctx); err != nil {
+			return err
+		}
+		for i := 0; i < len(st.beforeCommit); i++ { // one may register another
+			if err := st.beforeCommit[i](tctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -183,6 +194,30 @@ func AfterCommit(ctx context.Context, f func()) {
 		return
 	}
 	f()
+}
+
+// TxLocal returns the value kept under key for the transaction in ctx, made by mk (and
+// then its BeforeCommit hook registered, when mk returns one) on the first call in that
+// transaction; ok is false outside a transaction. It lets a package gather work during
+// a transaction and do it once at its end, in an order of its choosing (such as
+// counters updated in key order, so racing transactions never lock them in a circle).
+func TxLocal(ctx context.Context, key any, mk func() (any, func(ctx context.Context) error)) (v any, ok bool) {
+	st, ok := ctx.Value(txKey).(*txState)
+	if !ok {
+		return nil, false
+	}
+	if v, ok := st.locals[key]; ok {
+		return v, true
+	}
+	if st.locals == nil {
+		st.locals = map[any]any{}
+	}
+	v, before := mk()
+	st.locals[key] = v
+	if before != nil {
+		st.beforeCommit = append(st.beforeCommit, before)
+	}
+	return v, true
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation; nil is not.

@@ -38,6 +38,9 @@ type Options struct {
 	// ShutdownTimeout is how long a worker's Shutdown waits for tasks in flight; 25 s
 	// if zero.
 	ShutdownTimeout time.Duration
+	// CitizenRetention is how long orders keeps a citizen's data after the last device
+	// came back (0: orders.DefaultCitizenRetention).
+	CitizenRetention time.Duration
 }
 
 // Services are the wired services of one process and the connections they use.
@@ -69,6 +72,8 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Contracts.Products = s.Inventory
 	s.Orders = orders.NewService(s.Inventory, s.Contracts)
 	s.Inventory.StockArrived = s.Orders.StockArrived
+	s.Inventory.Holders = s.Orders
+	s.Orders.CitizenRetention = opts.CitizenRetention
 	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
 	s.Support.Vendors = s.Contracts
 	switch {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsc/backoffice/cmd/fscload/load"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/inventory"
 	"gorm.io/gorm"
 )
 
@@ -81,6 +82,10 @@ func seed(ctx context.Context, g *gorm.DB, n int, writable bool) (*fixtures, err
 		err = insertDevices(g, fx, have+1, int64(n))
 	}
 	if err != nil {
+		return nil, err
+	}
+	// The bulk insert bypassed the lifecycle: rebuild the kept device counts.
+	if err := inventory.RecountDevices(db.NewContext(ctx, g)); err != nil {
 		return nil, err
 	}
 	took := time.Since(start)

@@ -1,0 +1,226 @@
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/fsc/backoffice/internal/db"
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Device counts: how many devices of each product are in each state at each location
+// (0: none), recalled or not, kept in the table device_counts in step with every device
+// change, in the transaction of the change. GET /stock reads these few rows instead of
+// aggregating the devices table.
+//
+// Every change of a device's product, location, state or recall goes through countMove
+// (apply, the one lifecycle path, and the relocation of a stocktake), countNew (devices
+// created by a receipt or an import) or countRecalled. The deltas of a transaction are
+// gathered and written once at its end, in key order: racing transactions then never
+// lock two count rows in opposite orders (no deadlock), and hold them only from that
+// write to their commit.
+
+type countKey struct {
+	ProductID  int64
+	LocationID int64
+	State      State
+	Recalled   bool
+}
+
+func (a countKey) compare(b countKey) int {
+	return cmp.Or(cmp.Compare(a.ProductID, b.ProductID), cmp.Compare(a.LocationID, b.LocationID),
+		cmp.Compare(a.State, b.State), func() int {
+			switch {
+			case a.Recalled == b.Recalled:
+				return 0
+			case b.Recalled:
+				return -1
+			}
+			return 1
+		}())
+}
+
+func keyOf(d *Device) countKey {
+	k := countKey{ProductID: d.ProductID, State: d.State, Recalled: d.Recalled}
+	if d.LocationID != nil {
+		k.LocationID = *d.LocationID
+	}
+	return k
+}
+
+type countDeltas map[countKey]int64
+
+type countsTxKey struct{}
+
+// addCounts adds deltas to the counts of the transaction in ctx (written at its end),
+// or writes them at once outside a transaction.
+func addCounts(ctx context.Context, deltas countDeltas) error {
+	v, ok := db.TxLocal(ctx, countsTxKey{}, func() (any, func(context.Context) error) {
+		m := countDeltas{}
+		return m, func(ctx context.Context) error { return flushCounts(ctx, m) }
+	})
+	if !ok {
+		return flushCounts(ctx, deltas)
+	}
+	m := v.(countDeltas)
+	for k, n := range deltas {
+		m[k] += n
+	}
+	return nil
+}
+
+// countMove counts device before as having become after.
+func (s *Service) countMove(ctx context.Context, before, after *Device) error {
+	kb, ka := keyOf(before), keyOf(after)
+	if kb == ka {
+		return nil
+	}
+	return addCounts(ctx, countDeltas{kb: -1, ka: 1})
+}
+
+// countNew counts n new devices of key k.
+func countNew(ctx context.Context, k countKey, n int64) error {
+	return addCounts(ctx, countDeltas{k: n})
+}
+
+// countRecalled moves the devices that recall recallID just marked from the
+// not-recalled to the recalled counts.
+func countRecalled(ctx context.Context, recallID int64) error {
+	var rows []struct {
+		ProductID  int64
+		LocationID int64
+		State      State
+		N          int64
+	}
+	if err := db.Conn(ctx).Table("devices").
+		Select("product_id, COALESCE(location_id, 0) AS location_id, state, COUNT(*) AS n").
+		Where("recall_id = ?", recallID).Group("product_id, COALESCE(location_id, 0), state").Scan(&rows).Error; err != nil {
+		return fmt.Errorf("count recalled devices: %w", err)
+	}
+	d := countDeltas{}
+	for _, r := range rows {
+		k := countKey{ProductID: r.ProductID, LocationID: r.LocationID, State: r.State}
+		d[k] -= r.N
+		k.Recalled = true
+		d[k] += r.N
+	}
+	return addCounts(ctx, d)
+}
+
+// flushCounts writes deltas in key order.
+func flushCounts(ctx context.Context, deltas countDeltas) error {
+	keys := make([]countKey, 0, len(deltas))
+	for k, n := range deltas {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, countKey.compare)
+	conn := db.Conn(ctx)
+	for _, k := range keys {
+		n := deltas[k]
+		res := conn.Table("device_counts").
+			Where("product_id = ? AND location_id = ? AND state = ? AND recalled = ?", k.ProductID, k.LocationID, k.State, k.Recalled).
+			Update("n", gorm.Expr("n + ?", n))
+		if res.Error != nil {
+			return fmt.Errorf("device counts: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			continue
+		}
+		// The first device of its kind here; the upsert covers a racing first.
+		err := conn.Table("device_counts").Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "product_id"}, {Name: "location_id"}, {Name: "state"}, {Name: "recalled"}},
+			DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("device_counts.n + ?", n)}),
+		}).Create(map[string]any{"product_id": k.ProductID, "location_id": k.LocationID, "state": k.State, "recalled": k.Recalled, "n": n}).Error
+		if err != nil {
+			return fmt.Errorf("device counts: %w", err)
+		}
+	}
+	for k := range deltas {
+		delete(deltas, k) // a hook may run once more (one registered by another)
+	}
+	return nil
+}
+
+// CountDrift compares device_counts with a full count of the devices table and returns
+// the keys that differ, as "product/location/state/recalled: kept N, counted M"; empty
+// when they agree. Tests and `fsc` checks call it.
+func CountDrift(ctx context.Context) ([]string, error) {
+	type row struct {
+		ProductID  int64
+		LocationID int64
+		State      State
+		Recalled   bool
+		N          int64
+	}
+	var kept, full []row
+	if err := db.Conn(ctx).Table("device_counts").Where("n <> 0").Scan(&kept).Error; err != nil {
+		return nil, fmt.Errorf("device counts: %w", err)
+	}
+	if err := db.Conn(ctx).Table("devices").
+		Select("product_id, COALESCE(location_id, 0) AS location_id, state, recalled, COUNT(*) AS n").
+		Group("product_id, COALESCE(location_id, 0), state, recalled").Scan(&full).Error; err != nil {
+		return nil, fmt.Errorf("count devices: %w", err)
+	}
+	m := map[countKey][2]int64{}
+	for _, r := range kept {
+		k := countKey{r.ProductID, r.LocationID, r.State, r.Recalled}
+		v := m[k]
+		v[0] = r.N
+		m[k] = v
+	}
+	for _, r := range full {
+		k := countKey{r.ProductID, r.LocationID, r.State, r.Recalled}
+		v := m[k]
+		v[1] = r.N
+		m[k] = v
+	}
+	var out []string
+	for k, v := range m {
+		if v[0] != v[1] {
+			out = append(out, fmt.Sprintf("%d/%d/%s/%v: kept %d, counted %d", k.ProductID, k.LocationID, k.State, k.Recalled, v[0], v[1]))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// RecountDevices rebuilds device_counts from the devices table, in the caller's
+// transaction (after a bulk load that bypassed the services, such as cmd/fscload's
+// seeding).
+func RecountDevices(ctx context.Context) error {
+	conn := db.Conn(ctx)
+	if err := conn.Exec("DELETE FROM device_counts").Error; err != nil {
+		return fmt.Errorf("recount devices: %w", err)
+	}
+	if err := conn.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, n)
+		SELECT product_id, COALESCE(location_id, 0), state, recalled, COUNT(*) FROM devices
+		GROUP BY product_id, COALESCE(location_id, 0), state, recalled`).Error; err != nil {
+		return fmt.Errorf("recount devices: %w", err)
+	}
+	return nil
+}
+
+func init() {
+	db.Register(&gormigrate.Migration{
+		ID: "202612020210_inventory_device_counts",
+		Migrate: func(tx *gorm.DB) error {
+			if err := tx.Exec(`CREATE TABLE device_counts (
+				product_id bigint NOT NULL REFERENCES products(id) ON DELETE RESTRICT,
+				location_id bigint NOT NULL,
+				state varchar(16) NOT NULL,
+				recalled boolean NOT NULL,
+				n bigint NOT NULL DEFAULT 0 CHECK (n >= 0),
+				PRIMARY KEY (product_id, location_id, state, recalled))`).Error; err != nil {
+				return err
+			}
+			return RecountDevices(db.NewContext(context.Background(), tx))
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("device_counts") },
+	})
+}
