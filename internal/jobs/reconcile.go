@@ -137,4 +137,3 @@ func (d *Dispatcher) check(ctx context.Context, limit int) (int, error) {
 	}
 	return n, nil
 }
-
