@@ -243,6 +243,9 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 	if err := s.recordEvent(ctx, d, string(from), c); err != nil {
 		return nil, err
 	}
+	if err := emitDevice(ctx, &before, d); err != nil {
+		return nil, err
+	}
 	return d, audit.Record(ctx, "transition", "device", d.ID, before, d)
 }
 

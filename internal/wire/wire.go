@@ -17,6 +17,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/support"
@@ -38,6 +39,9 @@ type Options struct {
 	// ShutdownTimeout is how long a worker's Shutdown waits for tasks in flight; 25 s
 	// if zero.
 	ShutdownTimeout time.Duration
+	// WebhookAllowPrivate lets webhooks point at loopback and private addresses
+	// (FSC_WEBHOOK_ALLOW_PRIVATE; the tests set it).
+	WebhookAllowPrivate bool
 }
 
 // Services are the wired services of one process and the connections they use.
@@ -50,6 +54,7 @@ type Services struct {
 	Inventory  *inventory.Service
 	Orders     *orders.Service
 	Support    *support.Service
+	Webhooks   *webhook.Service
 
 	opts      Options
 	stopWatch func()
@@ -71,6 +76,8 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Inventory.StockArrived = s.Orders.StockArrived
 	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
 	s.Support.Vendors = s.Contracts
+	s.Webhooks = webhook.NewService()
+	s.Webhooks.AllowPrivate, s.Webhooks.Queue = opts.WebhookAllowPrivate, s.Dispatcher.Client
 	switch {
 	case opts.Carrier != nil:
 		s.Orders.Carrier = opts.Carrier
@@ -120,6 +127,7 @@ func (s *Services) NewWorker(concurrency int) *jobs.Worker {
 	s.Inventory.RegisterJobs(w)
 	s.Orders.RegisterJobs(w)
 	s.Support.RegisterJobs(w)
+	s.Webhooks.RegisterJobs(w)
 	return w
 }
 
