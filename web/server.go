@@ -15,6 +15,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
@@ -39,6 +40,7 @@ type Deps struct {
 	Contracts  *contracts.Service
 	Inventory  *inventory.Service
 	Orders     *orders.Service
+	Webhooks   *webhook.Service
 	// CarrierSecret signs the carrier's webhooks (HMAC-SHA256).
 	CarrierSecret string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.

@@ -32,6 +32,8 @@ type Config struct {
 	Demo              bool
 	ShutdownTimeout   time.Duration
 	MigrateWait       time.Duration
+	// WebhookAllowPrivate lets webhooks point at loopback and private addresses.
+	WebhookAllowPrivate bool
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -50,6 +52,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private network addresses (receivers on the centre's own network; tests)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 
