@@ -4,6 +4,7 @@
 //	fscload http     GET one path of a running server from N clients (loopback only)
 //	fscload devices  1,000,000 devices on PostgreSQL: lists, lookups, stock, reservation pick
 //	fscload orders   kit orders over HTTP and in-process; 10,000 shipments to a fake carrier
+//	fscload webhooks 10,000 order status changes to a webhook receiver vs the booking rate
 //
 // `devices` and `orders` start the real application in-process on loopback, wired by
 // internal/wire as cmd/fsc is. Run `fscload <command> -h` for the flags of a command.
@@ -21,6 +22,7 @@ import (
 	"github.com/fsc/backoffice/cmd/fscload/devicesload"
 	"github.com/fsc/backoffice/cmd/fscload/httpload"
 	"github.com/fsc/backoffice/cmd/fscload/ordersload"
+	"github.com/fsc/backoffice/cmd/fscload/webhooksload"
 )
 
 type command struct {
@@ -33,6 +35,7 @@ var commands = []command{
 	{"http", httpload.Summary, httpload.Run},
 	{"devices", devicesload.Summary, devicesload.Run},
 	{"orders", ordersload.Summary, ordersload.Run},
+	{"webhooks", webhooksload.Summary, webhooksload.Run},
 }
 
 func usage() {
