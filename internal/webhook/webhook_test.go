@@ -1,7 +1,11 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -607,4 +611,35 @@ func fieldCode(err error, field string) apperr.Code {
 		}
 	}
 	return apperr.Code{}
+}
+
+// The receiver's check of docs/API.md, as written there, accepts what Sign signs and
+// refuses a changed body or another secret.
+func TestDocumentedReceiverCheck(t *testing.T) {
+	verify := func(secret string, r *http.Request) ([]byte, bool) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		sig, ok := strings.CutPrefix(r.Header.Get("X-FSC-Signature"), "sha256=")
+		got, herr := hex.DecodeString(sig)
+		if err != nil || !ok || herr != nil {
+			return nil, false
+		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(body)
+		return body, hmac.Equal(got, mac.Sum(nil)) // constant time
+	}
+	body := []byte(`{"id":1,"event":"order.status_changed","occurred_at":"2026-12-02T10:00:00Z","data":{}}`)
+	req := func(b []byte) *http.Request {
+		r, _ := http.NewRequest("POST", "http://x/", bytes.NewReader(b))
+		r.Header.Set("X-FSC-Signature", webhook.Sign(secret, body))
+		return r
+	}
+	if got, ok := verify(secret, req(body)); !ok || !bytes.Equal(got, body) {
+		t.Error("the documented check refuses a signed body")
+	}
+	if _, ok := verify(secret, req(append(body, ' '))); ok {
+		t.Error("the documented check accepts a changed body")
+	}
+	if _, ok := verify("another-secret-0123456", req(body)); ok {
+		t.Error("the documented check accepts another secret")
+	}
 }
