@@ -94,6 +94,9 @@ func raiseContractNotice(ctx context.Context, c *Contract, code notice.Code, wha
 			return err
 		}
 		raised = 1
+		if err := emitNoticeDue(ctx, c, n); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "raise_notice", "contract", c.ID, nil, n)
 	})
 	return raised, err

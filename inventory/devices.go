@@ -362,6 +362,9 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 			return nil, fmt.Errorf("device %s taken from its order: %w", d.Serial, err)
 		}
 	}
+	if err := emitDevice(ctx, &before, d); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -59,6 +59,9 @@ func (s *Service) Ship(ctx context.Context, id int64) (*Order, error) {
 			return err
 		}
 		out = o
+		if err := emitOrder(ctx, o); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "ship", "order", o.ID, before, o)
 	})
 	return out, err
@@ -150,6 +153,9 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 			"status": ShipmentBooked, "tracking_number": tracking, "booked_at": now, "last_error": ""}); err != nil {
 			return err
 		}
+		if err := emitShipment(ctx, &sh.ID, sh.MemberID, sh.Status); err != nil {
+			return err
+		}
 		if err := audit.Record(ctx, "booked", "shipment", sh.ID, map[string]any{"status": sh.Status},
 			map[string]any{"status": ShipmentBooked, "tracking_number": tracking}); err != nil {
 			return err
@@ -179,6 +185,9 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 		before := *o
 		o.Status = Shipped
 		if err := saveStatus(ctx, o); err != nil {
+			return err
+		}
+		if err := emitOrder(ctx, o); err != nil {
 			return err
 		}
 		return audit.Record(ctx, "shipped", "order", o.ID, before, o)
@@ -233,6 +242,9 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 		if err := insertAlert(ctx, &a); err != nil {
 			return err
 		}
+		if err := emitShipment(ctx, &sh.ID, sh.MemberID, sh.Status); err != nil {
+			return err
+		}
 		if err := audit.Record(ctx, "failed", "shipment", sh.ID, map[string]any{"status": sh.Status},
 			map[string]any{"status": ShipmentFailed, "error": why}); err != nil {
 			return err
@@ -260,6 +272,9 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 		before := *o
 		o.Status, o.ShipmentID = Reserved, nil
 		if err := saveStatus(ctx, o); err != nil {
+			return err
+		}
+		if err := emitOrder(ctx, o); err != nil {
 			return err
 		}
 		return audit.Record(ctx, "shipment-failed", "order", o.ID, before, o)
@@ -306,6 +321,12 @@ func (s *Service) delivered(ctx context.Context, o *Order, reason string) (*Orde
 	before := *o
 	o.Status = Delivered
 	if err := saveStatus(ctx, o); err != nil {
+		return nil, err
+	}
+	if err := emitShipment(ctx, o.ShipmentID, o.MemberID, ""); err != nil {
+		return nil, err
+	}
+	if err := emitOrder(ctx, o); err != nil {
 		return nil, err
 	}
 	return o, audit.Record(ctx, "deliver", "order", o.ID, before, o)

@@ -113,7 +113,10 @@ func (s *Service) applyCarrierEvent(ctx context.Context, sh *Shipment, e Carrier
 		_, err = s.delivered(ctx, o, "delivered, reported by the carrier")
 		return err
 	case e.Event == "delivered" && sh.Direction == Inbound:
-		return updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()})
+		if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()}); err != nil {
+			return err
+		}
+		return emitShipment(ctx, &sh.ID, sh.MemberID, sh.Status)
 	}
 	return nil // picked_up: recorded above; nothing else changes
 }

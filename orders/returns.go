@@ -124,6 +124,9 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 		}
 		r.DeviceIDs = in.DeviceIDs
 		out = r
+		if err := emitReturn(ctx, r.ID, r.MemberID, ""); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "request", "return", r.ID, nil, r)
 	})
 	if err != nil && idemKey != "" && db.IsUniqueViolation(err) {
@@ -249,6 +252,9 @@ func (s *Service) ReceiveReturn(ctx context.Context, id int64, in ReceiveRequest
 				return err
 			}
 		}
+		if err := emitReturn(ctx, id, r.MemberID, r.Status); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "receive", "return", id, map[string]any{"status": r.Status}, out)
 	})
 	if err != nil {
@@ -303,6 +309,9 @@ func pickupArrived(ctx context.Context, shipmentID int64, at time.Time) error {
 		return err
 	}
 	if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": at}); err != nil {
+		return err
+	}
+	if err := emitShipment(ctx, &sh.ID, sh.MemberID, sh.Status); err != nil {
 		return err
 	}
 	return audit.Record(ctx, "delivered", "shipment", sh.ID, map[string]any{"status": sh.Status},

@@ -134,6 +134,9 @@ func (s *Service) Place(ctx context.Context, in NewOrder, idemKey string) (*Orde
 			return err
 		}
 		out = o
+		if err := emitOrder(ctx, o); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "place", "order", o.ID, nil, o)
 	})
 	if err != nil && idemKey != "" && db.IsUniqueViolation(err) {
@@ -266,6 +269,9 @@ func (s *Service) Cancel(ctx context.Context, id int64) (*Order, error) {
 			return err
 		}
 		out = o
+		if err := emitOrder(ctx, o); err != nil {
+			return err
+		}
 		return audit.Record(ctx, "cancel", "order", o.ID, before, o)
 	})
 	return out, err
@@ -295,6 +301,9 @@ func (s *Service) FillBackorders(ctx context.Context) (int, error) {
 			}
 			done = true
 			if err := saveStatus(ctx, o); err != nil {
+				return err
+			}
+			if err := emitOrder(ctx, o); err != nil {
 				return err
 			}
 			return audit.Record(ctx, "reserve-backorder", "order", o.ID, map[string]any{"status": Backordered}, o)

@@ -83,6 +83,9 @@ func (s *Service) open(ctx context.Context, t *Ticket) error {
 	if err := recordEvent(ctx, t, "create", "", ""); err != nil {
 		return err
 	}
+	if err := s.emitTicketCreated(ctx, t); err != nil {
+		return err
+	}
 	return audit.Record(ctx, "create", "ticket", t.ID, nil, t)
 }
 

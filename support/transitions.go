@@ -169,6 +169,9 @@ func (s *Service) move(ctx context.Context, t *Ticket, to Status, via Via, note 
 	if err := recordEvent(ctx, t, string(via), from, note); err != nil {
 		return err
 	}
+	if err := s.emitTicketStatus(ctx, t); err != nil {
+		return err
+	}
 	return audit.Record(ctx, "status:"+string(to), "ticket", t.ID, statusOf(&before), statusOf(t))
 }
 

@@ -25,11 +25,12 @@ import (
 
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
-	websupport "github.com/fsc/backoffice/web/support"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/inventory"
 	"github.com/fsc/backoffice/web/orders"
+	websupport "github.com/fsc/backoffice/web/support"
 	"github.com/fsc/backoffice/web/ui"
+	"github.com/fsc/backoffice/web/webhooks"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -46,7 +47,7 @@ func funcs() template.FuncMap {
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates)
+	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates, webhooks.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -60,6 +61,7 @@ func (s *Server) mount() {
 	(&inventory.Handlers{Inventory: s.Inventory, Contracts: s.Contracts, UI: r}).Mount(s.api, pages)
 	(&orders.Handlers{Orders: s.Orders, Inventory: s.Inventory, Contracts: s.Contracts, UI: r, CarrierSecret: s.CarrierSecret}).Mount(s.api, pages)
 	(&websupport.Handlers{Support: s.Support, Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
+	(&webhooks.Handlers{Webhooks: s.Webhooks, UI: r}).Mount(s.api, pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })

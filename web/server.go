@@ -16,6 +16,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/support"
@@ -42,6 +43,7 @@ type Deps struct {
 	Inventory  *inventory.Service
 	Orders     *orders.Service
 	Support    *support.Service
+	Webhooks   *webhook.Service
 	// CarrierSecret signs the carrier's webhooks (HMAC-SHA256).
 	CarrierSecret string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.

@@ -34,6 +34,8 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	MigrateWait       time.Duration
 	CitizenRetention  time.Duration
+	// WebhookAllowPrivate lets webhooks point at loopback and private addresses.
+	WebhookAllowPrivate bool
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -53,6 +55,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
 	fs.DurationVar(&c.CitizenRetention, "citizen-retention", orders.DefaultCitizenRetention, "how long a citizen's name, address and phone are kept after the last device came back from them (e.g. 2160h)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private network addresses (receivers on the centre's own network; tests)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 

@@ -108,9 +108,9 @@ func demoSupport(ctx context.Context, a *app, byCode map[string]int64) error {
 			in    support.NewTicket
 			steps []step
 		}{support.NewTicket{MemberID: m, Channel: []support.Channel{support.Phone, support.Email, support.Portal}[i%3],
-			Category: []support.Category{support.Usage, support.DeviceFault, support.Delivery, support.Other}[i%4],
-			Priority: []support.Priority{support.Normal, support.Low, support.High, support.Normal}[i%4],
-			Subject:  fmt.Sprintf("Henvendelse %d: %s", i+1, []string{"login virker ikke", "skærmen fryser", "manglende målinger", "spørgsmål om data"}[i%4]),
+			Category:   []support.Category{support.Usage, support.DeviceFault, support.Delivery, support.Other}[i%4],
+			Priority:   []support.Priority{support.Normal, support.Low, support.High, support.Normal}[i%4],
+			Subject:    fmt.Sprintf("Henvendelse %d: %s", i+1, []string{"login virker ikke", "skærmen fryser", "manglende målinger", "spørgsmål om data"}[i%4]),
 			ReceivedAt: at(time.Duration(2+i*5) * time.Hour)}, []step{
 			[]step{nil, move(support.Open, ""), comment("Vi kigger på det.", false), move(support.Resolved, "")}[i%4],
 		}})

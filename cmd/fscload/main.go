@@ -5,6 +5,7 @@
 //	fscload devices  1,000,000 devices on PostgreSQL: lists, lookups, stock, reservation pick
 //	fscload orders   kit orders over HTTP and in-process; 10,000 shipments to a fake carrier
 //	fscload alarms   device alarms to a running server; de-duplication checked; the queue timed
+//	fscload webhooks 10,000 order status changes to a webhook receiver vs the booking rate
 //
 // `devices` and `orders` start the real application in-process on loopback, wired by
 // internal/wire as cmd/fsc is. Run `fscload <command> -h` for the flags of a command.
@@ -23,6 +24,7 @@ import (
 	"github.com/fsc/backoffice/cmd/fscload/devicesload"
 	"github.com/fsc/backoffice/cmd/fscload/httpload"
 	"github.com/fsc/backoffice/cmd/fscload/ordersload"
+	"github.com/fsc/backoffice/cmd/fscload/webhooksload"
 )
 
 type command struct {
@@ -36,6 +38,7 @@ var commands = []command{
 	{"devices", devicesload.Summary, devicesload.Run},
 	{"orders", ordersload.Summary, ordersload.Run},
 	{"alarms", alarmsload.Summary, alarmsload.Run},
+	{"webhooks", webhooksload.Summary, webhooksload.Run},
 }
 
 func usage() {

@@ -50,6 +50,9 @@ type WorkerConfig struct {
 	BaseContext func() context.Context
 	// ShutdownTimeout is how long Shutdown waits for tasks in flight; 25 s if zero.
 	ShutdownTimeout time.Duration
+	// DelayedCheck is how often tasks scheduled for later (retries) are looked for;
+	// asynq's 5 s if zero. Tests of short back-offs shorten it.
+	DelayedCheck time.Duration
 }
 
 // NewWorker returns a worker whose handlers are registered on Mux().
@@ -61,13 +64,14 @@ func NewWorker(r *Redis, cfg WorkerConfig) *Worker {
 		cfg.ShutdownTimeout = 25 * time.Second
 	}
 	srv := asynq.NewServer(r.ConnOpt(), asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
-		BaseContext:     cfg.BaseContext,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		RetryDelayFunc:  backoff,
-		Logger:          slogAdapter{},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:              cfg.Concurrency,
+		Queues:                   map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1},
+		BaseContext:              cfg.BaseContext,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		RetryDelayFunc:           backoff,
+		DelayedTaskCheckInterval: cfg.DelayedCheck,
+		Logger:                   slogAdapter{},
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			slog.Warn("task failed", "type", t.Type(), "err", err)
 		}),

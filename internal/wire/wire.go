@@ -17,6 +17,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/support"
@@ -41,6 +42,9 @@ type Options struct {
 	// CitizenRetention is how long orders keeps a citizen's data after the last device
 	// came back (0: orders.DefaultCitizenRetention).
 	CitizenRetention time.Duration
+	// WebhookAllowPrivate lets webhooks point at loopback and private addresses
+	// (FSC_WEBHOOK_ALLOW_PRIVATE; the tests set it).
+	WebhookAllowPrivate bool
 }
 
 // Services are the wired services of one process and the connections they use.
@@ -53,6 +57,7 @@ type Services struct {
 	Inventory  *inventory.Service
 	Orders     *orders.Service
 	Support    *support.Service
+	Webhooks   *webhook.Service
 
 	opts      Options
 	stopWatch func()
@@ -76,6 +81,8 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Orders.CitizenRetention = opts.CitizenRetention
 	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
 	s.Support.Vendors = s.Contracts
+	s.Webhooks = webhook.NewService()
+	s.Webhooks.AllowPrivate, s.Webhooks.Queue = opts.WebhookAllowPrivate, s.Dispatcher.Client
 	switch {
 	case opts.Carrier != nil:
 		s.Orders.Carrier = opts.Carrier
@@ -125,6 +132,7 @@ func (s *Services) NewWorker(concurrency int) *jobs.Worker {
 	s.Inventory.RegisterJobs(w)
 	s.Orders.RegisterJobs(w)
 	s.Support.RegisterJobs(w)
+	s.Webhooks.RegisterJobs(w)
 	return w
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/fsc/backoffice/web/webtest"
 )
 
-
 func TestQueuePageCost(t *testing.T) {
 	if testing.Short() || !testing.Verbose() {
 		t.Skip("a measurement: run with -v -run QueuePageCost")

@@ -24,12 +24,12 @@ import (
 // with an active contract (SLA 4 h response, 24 h resolution) and its user "vendor",
 // and a second vendor without a contract whose user is "vendor2".
 type env struct {
-	ts               *webtest.Server
-	loc              *inventory.Location
-	tablet           *inventory.Product
-	vendor, vendor2  *contracts.Vendor
-	a, b             *contracts.Member // 751 (user "member") and 657 ("member2")
-	serial           atomic.Int64
+	ts              *webtest.Server
+	loc             *inventory.Location
+	tablet          *inventory.Product
+	vendor, vendor2 *contracts.Vendor
+	a, b            *contracts.Member // 751 (user "member") and 657 ("member2")
+	serial          atomic.Int64
 }
 
 func setup(t *testing.T) *env {

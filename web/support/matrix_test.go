@@ -48,7 +48,9 @@ func TestRoleMatrixWithValidBodies(t *testing.T) {
 		"POST /tickets": func(string) *http.Request {
 			return jsonReq("POST", "/tickets", map[string]any{"member_id": e.a.ID, "channel": "portal", "category": "usage", "priority": "low", "subject": "Hjælp"})
 		},
-		"GET /tickets":     func(string) *http.Request { return jsonReq("GET", "/tickets?status=escalated&breached=false&limit=5", nil) },
+		"GET /tickets": func(string) *http.Request {
+			return jsonReq("GET", "/tickets?status=escalated&breached=false&limit=5", nil)
+		},
 		"GET /tickets/:id": func(string) *http.Request { return jsonReq("GET", fmt.Sprintf("/tickets/%d", ticket().ID), nil) },
 		"POST /tickets/:id/comments": func(string) *http.Request {
 			return jsonReq("POST", fmt.Sprintf("/tickets/%d/comments", ticket().ID), map[string]any{"body": "Status?"})

@@ -29,7 +29,7 @@ import (
 
 const (
 	browserTestTimeout = 180 * time.Second // the whole test, browser included (a journey takes 10–20 s on a quiet machine, over 60 s on a loaded one)
-	browserStepTimeout = 15 * time.Second // one step, so a missing element fails fast
+	browserStepTimeout = 15 * time.Second  // one step, so a missing element fails fast
 	screenshotDir      = "testdata/screenshots"
 )
 

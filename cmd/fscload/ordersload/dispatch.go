@@ -144,6 +144,7 @@ func runDispatch(ctx context.Context, cfg config, a *rig, w *world) error {
 		}
 	}
 	total := time.Since(start)
+	a.rate = float64(n) / total.Seconds()
 	if !shipDone {
 		shipRes = <-done
 		fmt.Printf("  ship calls: %d in %.2fs, %.1f/s, p50 %s, p99 %s\n", shipRes.N(), shipRes.Elapsed.Seconds(), shipRes.Rate(),

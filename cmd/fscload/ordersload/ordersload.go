@@ -67,6 +67,7 @@ type rig struct {
 	*load.App
 	carrier *fakeCarrier
 	sql     *load.SQLStats
+	rate    float64 // shipments/s end to end of the last dispatch run
 }
 
 // Run runs the subcommand with its arguments.
