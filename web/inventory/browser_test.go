@@ -152,7 +152,6 @@ func TestBrowserInventoryPages(t *testing.T) {
 	b.ExpectFits("the device list at 1280 px")
 	b.Viewport(500, 900)
 	b.ExpectFits("the device list at 500 px")
-	b.Shot("inv-devices-500")
 	b.Viewport(1280, 900)
 
 	// A scan (the scanner types the serial and Enter) opens the device.
