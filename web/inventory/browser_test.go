@@ -149,6 +149,10 @@ func TestBrowserInventoryPages(t *testing.T) {
 		t.Errorf("the list shows %d devices; want all 34", n)
 	}
 	b.Shot("inv-devices")
+	b.ExpectFits("the device list at 1280 px")
+	b.Viewport(500, 900)
+	b.ExpectFits("the device list at 500 px")
+	b.Viewport(1280, 900)
 
 	// A scan (the scanner types the serial and Enter) opens the device.
 	st := b.Follow("scan a serial", chromedp.SendKeys(chromedp.ID("serial"), d.deployedTablet+kb.Enter))

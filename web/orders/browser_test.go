@@ -228,6 +228,16 @@ func TestBrowserOrderBoardLateAndFailed(t *testing.T) {
 	}
 	b.ExpectText("table.orders tr.late", "SAG-31")
 	b.Shot("ord-board-late")
+	// The board fits a 1280 px window and, under 560 px, stacks each order as a card
+	// with its column names.
+	b.ExpectFits("the orders board at 1280 px")
+	b.Viewport(500, 900)
+	b.ExpectFits("the orders board at 500 px")
+	if label := b.Attr("table.orders tbody tr td:nth-child(4)", "data-label"); label != "Borgerreference" {
+		t.Errorf("a cell of the stacked board is labelled %q; want its column's header", label)
+	}
+	b.Shot("ord-board-500")
+	b.Viewport(1280, 900)
 	b.ExpectPage(b.Open("/shipments"), 200, "/shipments")
 	b.ExpectText(".alerts-panel", "Åbne advarsler (1)")
 	b.ExpectText("table.shipments tr.failed", "Horsens")

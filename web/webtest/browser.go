@@ -44,14 +44,6 @@ type Browser struct {
 	dialogs  []string // the messages of the confirm and alert dialogs the pages opened
 }
 
-// Dialogs returns the messages of the dialogs (confirm, alert) the pages have opened so
-// far, oldest first. Every dialog is accepted, as a user who clicks OK would.
-func (b *Browser) Dialogs() []string {
-	b.dialogMu.Lock()
-	defer b.dialogMu.Unlock()
-	return append([]string(nil), b.dialogs...)
-}
-
 // syncBuffer collects the browser's output; chromedp writes it from its own goroutine.
 type syncBuffer struct {
 	mu sync.Mutex
