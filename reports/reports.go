@@ -14,6 +14,7 @@ import (
 	_ "github.com/fsc/backoffice/orders"
 	_ "github.com/fsc/backoffice/support"
 
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -176,3 +177,6 @@ func dayEnd(d civil.Date) time.Time {
 
 // dayStart is the instant day d begins in Europe/Copenhagen, UTC.
 func dayStart(d civil.Date) time.Time { return dayEnd(d.AddDays(-1)) }
+
+// asAppErr is errors.As for *apperr.Error.
+func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
