@@ -184,6 +184,9 @@ func newBillingFix(t *testing.T) *billingFix {
 	e := inventory.Event{DeviceID: b1, At: local("2026-03-20 11:00"), From: "returning", To: "cleaning", Actor: "test", ReturnID: &ret.ID}
 	f.must(db.Conn(f.ctx).Create(&e).Error)
 
+	f.must(db.Conn(f.ctx).Exec("UPDATE devices SET state = 'deployed' WHERE id IN ?", []int64{a1, a2, r1}).Error)
+	f.must(db.Conn(f.ctx).Exec("UPDATE devices SET state = 'cleaning' WHERE id = ?", b1).Error)
+
 	f.ticket(f.b, local("2026-03-05 10:00"), "T-1") // before the ticket price: not billed
 	f.ticket(f.a, local("2026-03-20 10:00"), "T-2")
 
