@@ -531,3 +531,41 @@ func (s *Service) ListAdjustments(ctx context.Context, period string) ([]Adjustm
 	}
 	return out, nil
 }
+
+// MemberRuns returns the finalised runs that have a statement of the caller's member,
+// newest first, each with that statement only (a member user).
+func (s *Service) MemberRuns(ctx context.Context) ([]Run, error) {
+	p, err := auth.Require(ctx, auth.RoleMember)
+	if err != nil {
+		return nil, err
+	}
+	if p.MemberID == nil {
+		return []Run{}, nil
+	}
+	var runs []Run
+	if err := db.Conn(ctx).Where("status = ? AND id IN (SELECT run_id FROM billing_statements WHERE member_id = ?)", RunFinalized, *p.MemberID).
+		Order("period DESC").Limit(240).Find(&runs).Error; err != nil {
+		return nil, fmt.Errorf("member runs: %w", err)
+	}
+	ps := make([]*Run, len(runs))
+	for i := range runs {
+		ps[i] = &runs[i]
+	}
+	if err := fillRuns(ctx, ps, false); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		var own []StatementSummary
+		for _, st := range runs[i].Statements {
+			if st.MemberID == *p.MemberID {
+				own = append(own, st)
+			}
+		}
+		runs[i].Statements = own
+		runs[i].TotalOre = 0
+		for _, st := range own {
+			runs[i].TotalOre += st.TotalOre
+		}
+	}
+	return runs, nil
+}

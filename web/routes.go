@@ -28,6 +28,7 @@ import (
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
+	webreports "github.com/fsc/backoffice/web/reports"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
@@ -47,7 +48,7 @@ var rootFuncs = template.FuncMap{
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates)
+	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates, webreports.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -58,6 +59,7 @@ func (s *Server) mount() {
 
 	(&home.Handlers{Auth: s.Auth, Contracts: s.Contracts, Inventory: s.Inventory, UI: r, SecureCookies: s.SecureCookies}).Mount(s.api, pages)
 	(&admin.Handlers{Auth: s.Auth, Contracts: s.Contracts, Redis: s.Redis, UI: r}).Mount(s.api, pages)
+	(&webreports.Handlers{Reports: s.Reports, Contracts: s.Contracts, UI: r}).Mount(s.api, pages)
 	s.mountInventoryAPI()
 	s.mountOrdersAPI()
 	s.mountImportAPI()

@@ -17,6 +17,7 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
@@ -39,6 +40,7 @@ type Deps struct {
 	Contracts  *contracts.Service
 	Inventory  *inventory.Service
 	Orders     *orders.Service
+	Reports    *reports.Service
 	// CarrierSecret signs the carrier's webhooks (HMAC-SHA256).
 	CarrierSecret string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/reports"
 	"github.com/peterbourgon/ff/v3"
 )
 
@@ -32,6 +33,10 @@ type Config struct {
 	Demo              bool
 	ShutdownTimeout   time.Duration
 	MigrateWait       time.Duration
+	CentreName        string
+	CentreGLN         string
+	CentreCVR         string
+	VATRateBP         int64
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -50,6 +55,10 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
+	fs.StringVar(&c.CentreName, "centre-name", "Fælles Servicecenter", "the centre's name on e-invoices")
+	fs.StringVar(&c.CentreGLN, "centre-gln", "", "the centre's GLN (EAN) on e-invoices")
+	fs.StringVar(&c.CentreCVR, "centre-cvr", "", "the centre's CVR number on e-invoices")
+	fs.Int64Var(&c.VATRateBP, "vat-rate-bp", 2500, "VAT on e-invoices in basis points (2500 = 25 %)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 
@@ -77,4 +86,9 @@ func (c *Config) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+// centre is the supplier of the billing e-invoices.
+func (c *Config) centre() reports.Centre {
+	return reports.Centre{Name: c.CentreName, GLN: c.CentreGLN, CVR: c.CentreCVR, VATRateBP: c.VATRateBP}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/support"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
@@ -38,6 +39,8 @@ type Options struct {
 	// ShutdownTimeout is how long a worker's Shutdown waits for tasks in flight; 25 s
 	// if zero.
 	ShutdownTimeout time.Duration
+	// Centre is the supplier of the billing e-invoices.
+	Centre reports.Centre
 }
 
 // Services are the wired services of one process and the connections they use.
@@ -50,6 +53,7 @@ type Services struct {
 	Inventory  *inventory.Service
 	Orders     *orders.Service
 	Support    *support.Service
+	Reports    *reports.Service
 
 	opts      Options
 	stopWatch func()
@@ -71,6 +75,7 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Inventory.StockArrived = s.Orders.StockArrived
 	s.Support = support.NewService(s.Contracts, s.Inventory, s.Orders)
 	s.Support.Vendors = s.Contracts
+	s.Reports = reports.NewService(opts.Centre)
 	switch {
 	case opts.Carrier != nil:
 		s.Orders.Carrier = opts.Carrier
@@ -120,6 +125,7 @@ func (s *Services) NewWorker(concurrency int) *jobs.Worker {
 	s.Inventory.RegisterJobs(w)
 	s.Orders.RegisterJobs(w)
 	s.Support.RegisterJobs(w)
+	s.Reports.RegisterJobs(w)
 	return w
 }
 

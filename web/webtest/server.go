@@ -64,7 +64,7 @@ func New(t *testing.T) *Server {
 	sv := wire.New(g, r, wire.Options{})
 	cs, as := sv.Contracts, sv.Auth
 	s := web.New(web.Deps{DB: g, Redis: r, Dispatcher: sv.Dispatcher, Auth: as, Contracts: cs, Inventory: sv.Inventory,
-		Orders: sv.Orders, CarrierSecret: CarrierSecret, Logger: quietLogger})
+		Orders: sv.Orders, Reports: sv.Reports, CarrierSecret: CarrierSecret, Logger: quietLogger})
 	ctx := auth.WithPrincipal(testenv.Context(t, g), auth.System)
 	ts := &Server{Server: s, T: t, Ctx: ctx, Members: map[string]*contracts.Member{}, Tokens: map[string]string{}}
 	for _, code := range []string{"751", "657"} {
