@@ -88,7 +88,7 @@ func (s *Service) Recompute(ctx context.Context, id int64) (*Run, error) {
 			return err
 		}
 		if run.Status == RunFinalized {
-			return conflict("status", CodeRunState, "run %d is finalised; correct it with an adjustment in a later month", id)
+			return conflict("status", CodeRunState, "run %d is %s; correct it with an adjustment in a later month", id, run.Status)
 		}
 		return s.markComputing(ctx, run, p)
 	})
