@@ -127,6 +127,17 @@ func (h *Handlers) renderRun(c *fiber.Ctx, id int64, formErr error) error {
 	return h.UI.RenderError(c, "billing_run", "bill.run.title", v, formErr)
 }
 
+// Member is member id's code in the run, "#id" for one without a statement.
+func (v runView) Member(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if c, ok := v.MemberCode[*id]; ok {
+		return c
+	}
+	return fmt.Sprintf("#%d", *id)
+}
+
 func (h *Handlers) runPage(c *fiber.Ctx) error {
 	id, err := httpxID(c, "id")
 	if err != nil {
