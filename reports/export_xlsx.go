@@ -180,13 +180,18 @@ func (s *Service) WriteWorkbook(ctx context.Context, run *Run, w io.Writer) erro
 		return err
 	}
 
-	// One sheet per member.
+	// One sheet per member: every line of the run in one query, by member.
+	var all []Line
+	if err := db.Conn(ctx).Where("run_id = ?", run.ID).Order("member_id, seq").Find(&all).Error; err != nil {
+		return fmt.Errorf("lines of run %d: %w", run.ID, err)
+	}
+	byMember := map[int64][]Line{}
+	for _, l := range all {
+		byMember[l.MemberID] = append(byMember[l.MemberID], l)
+	}
 	var shared []Line
 	for _, st := range run.Statements {
-		stmt, err := loadStatement(ctx, run, st.MemberID)
-		if err != nil {
-			return err
-		}
+		lines := byMember[st.MemberID]
 		sw, err := sheet(sheetName(st.MemberCode), false)
 		if err != nil {
 			return err
@@ -194,17 +199,18 @@ func (s *Service) WriteWorkbook(ctx context.Context, run *Run, w io.Writer) erro
 		if err := header(sw, "#", "Kind", "Description", "Scheme", "Contract", "Product", "Cost pool", "Quantity", "Unit (øre)", "Amount (øre)", "Amount (kr.)"); err != nil {
 			return err
 		}
-		for i, l := range stmt.Lines {
+		var total int64
+		for i, l := range lines {
 			if err := rowAt(sw, i+2, l.Seq, l.Kind, l.Description, opt(l.SchemeID), opt(l.ContractID), opt(l.ProductID), opt(l.CostPoolID),
 				l.Quantity, l.UnitOre, l.AmountOre, krone(l.AmountOre)); err != nil {
 				return err
 			}
+			total += l.AmountOre
 			if l.Kind == KindShared {
 				shared = append(shared, l)
 			}
 		}
-		n := len(stmt.Lines) + 2
-		if err := rowAt(sw, n, "", excelize.Cell{StyleID: bold, Value: "Total"}, "", "", "", "", "", "", "", stmt.TotalOre, krone(stmt.TotalOre)); err != nil {
+		if err := rowAt(sw, len(lines)+2, "", excelize.Cell{StyleID: bold, Value: "Total"}, "", "", "", "", "", "", "", total, krone(total)); err != nil {
 			return err
 		}
 		if err := sw.Flush(); err != nil {

@@ -28,8 +28,8 @@ import (
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/admin"
 	"github.com/fsc/backoffice/web/home"
-	webreports "github.com/fsc/backoffice/web/reports"
 	"github.com/fsc/backoffice/web/httpx"
+	webreports "github.com/fsc/backoffice/web/reports"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )

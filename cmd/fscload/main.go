@@ -4,6 +4,7 @@
 //	fscload http     GET one path of a running server from N clients (loopback only)
 //	fscload devices  1,000,000 devices on PostgreSQL: lists, lookups, stock, reservation pick
 //	fscload orders   kit orders over HTTP and in-process; 10,000 shipments to a fake carrier
+//	fscload billing  a billing run of 98 members and 100,000 deployed devices, and its workbook
 //
 // `devices` and `orders` start the real application in-process on loopback, wired by
 // internal/wire as cmd/fsc is. Run `fscload <command> -h` for the flags of a command.
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/fsc/backoffice/cmd/fscload/billingload"
 	"github.com/fsc/backoffice/cmd/fscload/devicesload"
 	"github.com/fsc/backoffice/cmd/fscload/httpload"
 	"github.com/fsc/backoffice/cmd/fscload/ordersload"
@@ -33,6 +35,7 @@ var commands = []command{
 	{"http", httpload.Summary, httpload.Run},
 	{"devices", devicesload.Summary, devicesload.Run},
 	{"orders", ordersload.Summary, ordersload.Run},
+	{"billing", billingload.Summary, billingload.Run},
 }
 
 func usage() {
