@@ -262,3 +262,28 @@ func checkInvoice(t *testing.T, x []byte, root, lineExt, vat, payable string, li
 		t.Errorf("prefixes missing:\n%s", x)
 	}
 }
+
+// TestCreditNote: a statement with a negative total is an OIOUBL CreditNote with the
+// magnitudes, and a month with no price for anything bills what it can.
+func TestCreditNote(t *testing.T) {
+	f := newFix(t)
+	m := f.member("101", 1000, 100)
+	_, err := f.svc.CreateAdjustment(f.as(finance), reports.NewAdjustment{MemberID: m, Period: "2026-02", AmountOre: -12345, Description: "Kredit"})
+	f.must(err)
+	run, err := f.svc.StartRun(f.as(finance), "2026-02")
+	f.must(err)
+	f.must(f.svc.ComputeRun(f.ctx, run.ID))
+	run, err = f.svc.Finalize(f.as(finance), run.ID)
+	f.must(err)
+	f.must(f.svc.ExportRun(f.ctx, run.ID))
+	x, ready, err := f.svc.Invoice(f.as(finance), run.ID, m)
+	f.must(err)
+	if !ready {
+		t.Fatal("credit note not written")
+	}
+	// 123,45 + 25 % VAT (30,8625 → 30,86) = 154,31
+	checkInvoice(t, x, "CreditNote", "123.45", "30.86", "154.31", 1)
+	if bytes.Contains(x, []byte("InvoiceTypeCode")) || !bytes.Contains(x, []byte("<cbc:CreditedQuantity")) {
+		t.Errorf("credit note:\n%s", x)
+	}
+}

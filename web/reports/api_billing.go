@@ -131,9 +131,6 @@ func (h *Handlers) apiListRuns(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for i := range runs {
-		runs[i].Unbilled = nil
-	}
 	return c.JSON(httpx.ListOf(runs, next))
 }
 

@@ -392,7 +392,7 @@ FROM (SELECT i, CAST(? AS timestamptz) + (i %% %d) * interval '1 hour' AS t FROM
 			}
 		}
 	}
-	return g.Exec("ANALYZE").Error
+	return g.Exec("ANALYZE devices, device_events, shipments, tickets").Error
 }
 
 func array(ids []int64) string {
