@@ -55,14 +55,14 @@ func deviceDaysSQL(d db.Dialect, from, to civil.Date, mode ddMode) (string, []an
 	if d == db.Postgres {
 		ts = "CAST(? AS timestamptz)"
 	}
-	b.WriteString("WITH days (day, t_end) AS (VALUES ")
+	b.WriteString("WITH days (k, day, t_end) AS (VALUES ")
 	n := 0
 	for day := from; !day.After(to); day = day.AddDays(1) {
 		if n > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(CAST(? AS varchar(10)), " + ts + ")")
-		args = append(args, day.String(), dayEnd(day))
+		b.WriteString("(CAST(? AS integer), CAST(? AS varchar(10)), " + ts + ")")
+		args = append(args, n, day.String(), dayEnd(day))
 		n++
 	}
 	eff := "CASE WHEN e.to_state = 'deployed' AND s.delivered_at IS NOT NULL THEN s.delivered_at ELSE e.at END"
@@ -87,8 +87,17 @@ dd AS (
 		b.WriteString(`SELECT dd.member_id, dv.product_id, dd.day, COUNT(*) FROM dd JOIN devices dv ON dv.id = dd.device_id
 WHERE ` + deployed + ` GROUP BY dd.member_id, dv.product_id, dd.day ORDER BY dd.member_id, dv.product_id, dd.day`)
 	case ddByDevice:
-		b.WriteString(`SELECT dd.device_id, dd.member_id, dv.product_id, COUNT(*) FROM dd JOIN devices dv ON dv.id = dd.device_id
-WHERE ` + deployed + ` GROUP BY dd.device_id, dd.member_id, dv.product_id ORDER BY dd.device_id, dd.member_id`)
+		// Per interval the days are counted, not listed: the state holds at the end of the
+		// days from the first whose end is after t0 up to, not including, the first whose
+		// end is after t1. No row per device and day is made, only one per interval.
+		b.WriteString(`SELECT ev.device_id, ev.member_id, dv.product_id,
+  SUM(COALESCE((SELECT MIN(k) FROM days WHERE days.t_end > ev.t1), ` + fmt.Sprint(n) + `) - (SELECT MIN(k) FROM days WHERE days.t_end > ev.t0))
+FROM ev JOIN devices dv ON dv.id = ev.device_id
+WHERE ev.to_state = 'deployed' AND ev.member_id IS NOT NULL AND ev.t0 < ` + ts + ` AND (ev.t1 IS NULL OR (ev.t1 >= ` + ts + ` AND ev.t1 > ev.t0))
+GROUP BY ev.device_id, ev.member_id, dv.product_id
+HAVING SUM(COALESCE((SELECT MIN(k) FROM days WHERE days.t_end > ev.t1), ` + fmt.Sprint(n) + `) - (SELECT MIN(k) FROM days WHERE days.t_end > ev.t0)) > 0
+ORDER BY ev.device_id, ev.member_id`)
+		args = append(args, dayEnd(to), dayEnd(from))
 	case ddByProduct:
 		b.WriteString(`SELECT dv.product_id, SUM(CASE WHEN ` + deployed + ` THEN 1 ELSE 0 END),
   SUM(CASE WHEN dd.to_state NOT IN ('scrapped', 'lost') THEN 1 ELSE 0 END)
