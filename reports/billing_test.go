@@ -287,3 +287,32 @@ func TestCreditNote(t *testing.T) {
 		t.Errorf("credit note:\n%s", x)
 	}
 }
+
+// TestFailedRunStartsAgain: a run whose computation gave up is failed with the reason;
+// starting the month again computes that run, not a second one.
+func TestFailedRunStartsAgain(t *testing.T) {
+	f := newFix(t)
+	f.member("101", 1000, 100)
+	run, err := f.svc.StartRun(f.as(finance), "2026-02")
+	f.must(err)
+	f.must(f.svc.FailRun(f.ctx, run.ID, "database gone"))
+	got, err := f.svc.GetRun(f.as(finance), run.ID)
+	f.must(err)
+	if got.Status != reports.RunFailed || got.Error != "database gone" {
+		t.Fatalf("failed run: %s %q", got.Status, got.Error)
+	}
+	again, err := f.svc.StartRun(f.as(finance), "2026-02")
+	f.must(err)
+	if again.ID != run.ID || again.Status != reports.RunComputing {
+		t.Fatalf("start again: run %d %s, want run %d computing", again.ID, again.Status, run.ID)
+	}
+	f.must(f.svc.ComputeRun(f.ctx, run.ID))
+	got, err = f.svc.GetRun(f.as(finance), run.ID)
+	f.must(err)
+	if got.Status != reports.RunDraft || got.Error != "" {
+		t.Errorf("recomputed run: %s %q", got.Status, got.Error)
+	}
+	if _, err := f.svc.StartRun(f.as(finance), "2026-13"); !apperr.Is(err, apperr.KindInvalid) {
+		t.Errorf("month 13: %v", err)
+	}
+}
