@@ -26,8 +26,8 @@ import (
 
 // Field error codes of this package. The comment says what the Args are.
 var (
-	CodePeriod       = apperr.NewCode("period")        // no args: must be YYYY-MM
-	CodePeriodFuture = apperr.NewCode("period_future") // the current month: a period after it
+	CodePeriod       = apperr.NewCode("billing_period")        // no args: must be YYYY-MM
+	CodePeriodFuture = apperr.NewCode("billing_period_future") // the current month: a period after it
 )
 
 // Centre is the supplier on the e-invoices (FSC_CENTRE_NAME, FSC_CENTRE_GLN,

@@ -30,8 +30,8 @@ var kindOrder = map[string]int{KindUsage: 0, KindEvent: 1, KindConsumable: 2, Ki
 // CodeRunFinalized is the conflict of a change to a month whose run is finalised (no
 // args). CodeRunState is the conflict of a run in the wrong state (its state).
 var (
-	CodeRunFinalized = apperr.NewCode("run_finalized") // the period, (the run id)
-	CodeRunState     = apperr.NewCode("run_state")     // the run id, its status
+	CodeRunFinalized = apperr.NewCode("billing_run_finalized") // the period, (the run id)
+	CodeRunState     = apperr.NewCode("billing_run_state")     // the run id, its status
 )
 
 // Run is a billing run of a month.
