@@ -28,6 +28,7 @@ import (
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/inventory"
 	"github.com/fsc/backoffice/web/orders"
+	webreports "github.com/fsc/backoffice/web/reports"
 	websupport "github.com/fsc/backoffice/web/support"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/fsc/backoffice/web/webhooks"
@@ -47,7 +48,7 @@ func funcs() template.FuncMap {
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates, webhooks.Templates)
+	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates, webhooks.Templates, webreports.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -62,6 +63,7 @@ func (s *Server) mount() {
 	(&orders.Handlers{Orders: s.Orders, Inventory: s.Inventory, Contracts: s.Contracts, UI: r, CarrierSecret: s.CarrierSecret}).Mount(s.api, pages)
 	(&websupport.Handlers{Support: s.Support, Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 	(&webhooks.Handlers{Webhooks: s.Webhooks, UI: r}).Mount(s.api, pages)
+	(&webreports.Handlers{Reports: s.Reports, Contracts: s.Contracts, UI: r}).Mount(s.api, pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })

@@ -19,6 +19,7 @@ import (
 	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/support"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
@@ -44,6 +45,7 @@ type Deps struct {
 	Orders     *orders.Service
 	Support    *support.Service
 	Webhooks   *webhook.Service
+	Reports    *reports.Service
 	// CarrierSecret signs the carrier's webhooks (HMAC-SHA256).
 	CarrierSecret string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.

@@ -46,7 +46,7 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 		return nil, err
 	}
 	s := wire.New(g, r, wire.Options{CarrierURL: cfg.CarrierURL, ShutdownTimeout: cfg.ShutdownTimeout, CitizenRetention: cfg.CitizenRetention,
-		WebhookAllowPrivate: cfg.WebhookAllowPrivate})
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate, Centre: cfg.centre()})
 	return &app{Services: s, cfg: cfg}, nil
 }
 
@@ -58,7 +58,7 @@ func (a *app) close() {
 
 func (a *app) newWeb() *web.Server {
 	return web.New(web.Deps{DB: a.DB, Redis: a.Redis, Dispatcher: a.Dispatcher, Auth: a.Auth,
-		Contracts: a.Contracts, Inventory: a.Inventory, Orders: a.Orders, Support: a.Support, Webhooks: a.Webhooks, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
+		Contracts: a.Contracts, Inventory: a.Inventory, Orders: a.Orders, Support: a.Support, Webhooks: a.Webhooks, Reports: a.Reports, CarrierSecret: a.cfg.CarrierSecret, SecureCookies: a.cfg.SecureCookies, Logger: slog.Default()})
 }
 
 func runMigrate(ctx context.Context, cfg *Config) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/reports"
 	"github.com/peterbourgon/ff/v3"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	CitizenRetention  time.Duration
 	// WebhookAllowPrivate lets webhooks point at loopback and private addresses.
 	WebhookAllowPrivate bool
+	CentreName          string
+	CentreGLN           string
+	CentreCVR           string
+	VATRateBP           int64
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -56,6 +61,10 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
 	fs.DurationVar(&c.CitizenRetention, "citizen-retention", orders.DefaultCitizenRetention, "how long a citizen's name, address and phone are kept after the last device came back from them (e.g. 2160h)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks point at loopback and private network addresses (receivers on the centre's own network; tests)")
+	fs.StringVar(&c.CentreName, "centre-name", "Fælles Servicecenter", "the centre's name on e-invoices")
+	fs.StringVar(&c.CentreGLN, "centre-gln", "", "the centre's GLN (EAN) on e-invoices")
+	fs.StringVar(&c.CentreCVR, "centre-cvr", "", "the centre's CVR number on e-invoices")
+	fs.Int64Var(&c.VATRateBP, "vat-rate-bp", 2500, "VAT on e-invoices in basis points (2500 = 25 %)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 
@@ -83,4 +92,9 @@ func (c *Config) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+// centre is the supplier of the billing e-invoices.
+func (c *Config) centre() reports.Centre {
+	return reports.Centre{Name: c.CentreName, GLN: c.CentreGLN, CVR: c.CentreCVR, VATRateBP: c.VATRateBP}
 }

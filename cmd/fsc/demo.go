@@ -137,6 +137,9 @@ func loadDemoTx(ctx context.Context, a *app) ([]demoLogin, error) {
 	if err := demoSupport(ctx, a, byCode); err != nil {
 		return nil, fmt.Errorf("demo support: %w", err)
 	}
+	if err := demoBilling(ctx, a, byCode); err != nil {
+		return nil, fmt.Errorf("demo billing: %w", err)
+	}
 	for _, u := range demoUsers {
 		if found, err := exists(ctx, "users", "email", u.Email); err != nil || found {
 			if err != nil {

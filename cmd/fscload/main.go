@@ -6,6 +6,7 @@
 //	fscload orders   kit orders over HTTP and in-process; 10,000 shipments to a fake carrier
 //	fscload alarms   device alarms to a running server; de-duplication checked; the queue timed
 //	fscload webhooks 10,000 order status changes to a webhook receiver vs the booking rate
+//	fscload billing  a billing run of 98 members and 100,000 deployed devices, and its workbook
 //
 // `devices` and `orders` start the real application in-process on loopback, wired by
 // internal/wire as cmd/fsc is. Run `fscload <command> -h` for the flags of a command.
@@ -21,6 +22,7 @@ import (
 	"os/signal"
 
 	"github.com/fsc/backoffice/cmd/fscload/alarmsload"
+	"github.com/fsc/backoffice/cmd/fscload/billingload"
 	"github.com/fsc/backoffice/cmd/fscload/devicesload"
 	"github.com/fsc/backoffice/cmd/fscload/httpload"
 	"github.com/fsc/backoffice/cmd/fscload/ordersload"
@@ -39,6 +41,7 @@ var commands = []command{
 	{"orders", ordersload.Summary, ordersload.Run},
 	{"alarms", alarmsload.Summary, alarmsload.Run},
 	{"webhooks", webhooksload.Summary, webhooksload.Run},
+	{"billing", billingload.Summary, billingload.Run},
 }
 
 func usage() {

@@ -20,6 +20,7 @@ import (
 	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/support"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/hibiken/asynq"
@@ -45,6 +46,8 @@ type Options struct {
 	// WebhookAllowPrivate lets webhooks point at loopback and private addresses
 	// (FSC_WEBHOOK_ALLOW_PRIVATE; the tests set it).
 	WebhookAllowPrivate bool
+	// Centre is the supplier of the billing e-invoices.
+	Centre reports.Centre
 }
 
 // Services are the wired services of one process and the connections they use.
@@ -58,6 +61,7 @@ type Services struct {
 	Orders     *orders.Service
 	Support    *support.Service
 	Webhooks   *webhook.Service
+	Reports    *reports.Service
 
 	opts      Options
 	stopWatch func()
@@ -83,6 +87,7 @@ func New(g *gorm.DB, r *jobs.Redis, opts Options) *Services {
 	s.Support.Vendors = s.Contracts
 	s.Webhooks = webhook.NewService()
 	s.Webhooks.AllowPrivate, s.Webhooks.Queue = opts.WebhookAllowPrivate, s.Dispatcher.Client
+	s.Reports = reports.NewService(opts.Centre)
 	switch {
 	case opts.Carrier != nil:
 		s.Orders.Carrier = opts.Carrier
@@ -133,6 +138,7 @@ func (s *Services) NewWorker(concurrency int) *jobs.Worker {
 	s.Orders.RegisterJobs(w)
 	s.Support.RegisterJobs(w)
 	s.Webhooks.RegisterJobs(w)
+	s.Reports.RegisterJobs(w)
 	return w
 }
 

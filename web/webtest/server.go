@@ -81,7 +81,7 @@ func NewOn(t *testing.T, g *gorm.DB, r *jobs.Redis) *Server {
 	sv := wire.New(g, r, wire.Options{WebhookAllowPrivate: true})
 	cs, as := sv.Contracts, sv.Auth
 	s := web.New(web.Deps{DB: g, Redis: r, Dispatcher: sv.Dispatcher, Auth: as, Contracts: cs, Inventory: sv.Inventory,
-		Orders: sv.Orders, Support: sv.Support, Webhooks: sv.Webhooks, CarrierSecret: CarrierSecret, Logger: quietLogger})
+		Orders: sv.Orders, Support: sv.Support, Webhooks: sv.Webhooks, Reports: sv.Reports, CarrierSecret: CarrierSecret, Logger: quietLogger})
 	ctx := auth.WithPrincipal(testenv.Context(t, g), auth.System)
 	ts := &Server{Server: s, T: t, Ctx: ctx, Members: map[string]*contracts.Member{}, Tokens: map[string]string{}}
 	for _, code := range []string{"751", "657"} {

@@ -35,7 +35,7 @@ func StartApp(ctx context.Context, g *gorm.DB, redisURL string, opts wire.Option
 	opts.NoLoginLimit = true
 	a := &App{Services: wire.New(g, r, opts)}
 	a.web = web.New(web.Deps{DB: g, Redis: r, Dispatcher: a.Dispatcher, Auth: a.Auth, Contracts: a.Contracts,
-		Inventory: a.Inventory, Orders: a.Orders, Support: a.Support, Webhooks: a.Webhooks, CarrierSecret: CarrierSecret,
+		Inventory: a.Inventory, Orders: a.Orders, Support: a.Support, Webhooks: a.Webhooks, Reports: a.Reports, CarrierSecret: CarrierSecret,
 		Logger: slog.Default()}) // fscload logs warnings only: no access log line per request
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
