@@ -72,3 +72,25 @@ func knownMethod(m string) string {
 	}
 	return "other"
 }
+
+// cleanRequestID drops a client's X-Request-ID that is not a short printable token, so
+// that the id the answer echoes and the audit trail stores is one (a NUL in it would
+// reach PostgreSQL); the requestid middleware then makes a fresh one.
+func cleanRequestID(c *fiber.Ctx) error {
+	if id := c.Request().Header.Peek(fiber.HeaderXRequestID); len(id) > 0 && !printableToken(id, 64) {
+		c.Request().Header.Del(fiber.HeaderXRequestID)
+	}
+	return c.Next()
+}
+
+func printableToken(b []byte, max int) bool {
+	if len(b) > max {
+		return false
+	}
+	for _, x := range b {
+		if x <= ' ' || x >= 0x7f {
+			return false
+		}
+	}
+	return true
+}

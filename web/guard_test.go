@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fsc/backoffice/web/webtest"
@@ -84,3 +85,28 @@ func TestMemberNumbersHaveSaneRanges(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A client's request id with control characters is replaced, not echoed nor stored in
+// the audit trail (a NUL there made PostgreSQL refuse the audited write).
+func TestClientRequestIDIsCleaned(t *testing.T) {
+	ts := webtest.New(t)
+	addr := ts.Listen()
+	for i, id := range []string{"a\x00b", "a\x01b", strings.Repeat("r", 500), "good-id-1"} {
+		body := `{"code":"S` + strconv.Itoa(i) + `","name":"Scheme"}`
+		_, resp, err := webtest.RawExchange(addr, "POST /api/v1/schemes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+
+			"Authorization: Bearer "+ts.Tokens["admin"]+"\r\nContent-Type: application/json\r\nX-Request-ID: "+id+
+			"\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		if err != nil {
+			t.Fatalf("%q: %v", id, err)
+		}
+		got := resp.Header.Get("X-Request-ID")
+		switch {
+		case resp.StatusCode >= 500:
+			t.Errorf("request id %q: %d", id, resp.StatusCode)
+		case id == "good-id-1" && got != id:
+			t.Errorf("a clean request id is not kept: %q", got)
+		case id != "good-id-1" && (got == id || got == ""):
+			t.Errorf("request id %q answered as %q", id, got)
+		}
+	}
+}

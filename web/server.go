@@ -86,7 +86,7 @@ func New(d Deps) *Server {
 	s.metrics = newMetrics(s.inspector)
 	s.metrics.reg.MustRegister(jobs.OutboxCollector{DB: d.DB})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
-	s.App.Use(requestid.New())
+	s.App.Use(cleanRequestID, requestid.New())
 	s.App.Use(s.contextMiddleware, s.accessLog, s.metrics.middleware, secureAnswers)
 
 	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

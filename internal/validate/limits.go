@@ -113,7 +113,7 @@ var (
 // field of a request at once.
 func Bounds(v any) error {
 	c := &bounds{}
-	c.walk(reflect.ValueOf(v), "", "", Limits{}, false)
+	c.walk(reflect.ValueOf(v), "", "", Limits{})
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -131,7 +131,7 @@ func (c *bounds) add(fe apperr.FieldError) {
 func (c *bounds) full() bool { return len(c.errs) >= maxLimitErrors }
 
 // walk checks v at path; name is its JSON name (for MultiLine), l its limits.
-func (c *bounds) walk(v reflect.Value, path, name string, l Limits, omitZero bool) {
+func (c *bounds) walk(v reflect.Value, path, name string, l Limits) {
 	if c.full() || !v.IsValid() {
 		return
 	}
@@ -172,7 +172,7 @@ func (c *bounds) walk(v reflect.Value, path, name string, l Limits, omitZero boo
 			return
 		}
 		for i := 0; i < v.Len() && !c.full(); i++ {
-			c.walk(v.Index(i), path+"["+strconv.Itoa(i)+"]", name, Limits{MaxLen: l.MaxLen, Min: l.Min, Max: l.Max}, false)
+			c.walk(v.Index(i), path+"["+strconv.Itoa(i)+"]", name, Limits{MaxLen: l.MaxLen, Min: l.Min, Max: l.Max})
 		}
 	case reflect.Map:
 		if v.Len() > DefaultMaxItems {
@@ -183,8 +183,8 @@ func (c *bounds) walk(v reflect.Value, path, name string, l Limits, omitZero boo
 		for it.Next() && !c.full() {
 			k := it.Key()
 			if k.Kind() == reflect.String {
-				c.walk(k, join(path, k.String()), "", Limits{}, false)
-				c.walk(it.Value(), join(path, k.String()), k.String(), Limits{}, false)
+				c.walk(k, join(path, k.String()), "", Limits{})
+				c.walk(it.Value(), join(path, k.String()), k.String(), Limits{})
 			}
 		}
 	case reflect.Struct:
@@ -235,7 +235,7 @@ func (c *bounds) fields(v reflect.Value, path string) {
 			// The items' limits come after dive; a list's own max is its length.
 			own.MaxLen, own.Min, own.Max = elem.MaxLen, elem.Min, elem.Max
 		}
-		c.walk(fv, join(path, name), name, own, strings.Contains(tag, "omitempty") && f.Type.Kind() != reflect.Pointer)
+		c.walk(fv, join(path, name), name, own)
 	}
 }
 

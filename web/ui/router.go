@@ -58,7 +58,7 @@ func Serve(app *fiber.App, p Router, cfg Config) {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static), MaxAge: 3600}))
 	app.Get("/lang/:code", func(c *fiber.Ctx) error {
 		code := i18n.For(c.Params("code")).Code()
-		c.Cookie(&fiber.Cookie{Name: LangCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax"})
+		c.Cookie(&fiber.Cookie{Name: LangCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax", Secure: cfg.SecureCookies || IsHTTPS(c)})
 		return c.Redirect(httpx.SafeNext(c.Query("next")))
 	})
 	g := app.Group("", cleanInputs, csrfCheck(cfg), session(cfg))

@@ -38,7 +38,7 @@ func CSRF(c *fiber.Ctx) string {
 
 // Flash sets a one-time message, a message key, shown on the next page.
 func Flash(c *fiber.Ctx, key string) {
-	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: key, Path: "/", HTTPOnly: true, SameSite: "Lax", MaxAge: 60})
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: key, Path: "/", HTTPOnly: true, SameSite: "Lax", MaxAge: 60, Secure: IsHTTPS(c)})
 }
 
 // SetSession gives the browser the session token until expires. The cookie is for
