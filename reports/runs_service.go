@@ -12,6 +12,7 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/fsc/backoffice/internal/webhook"
 )
 
 // StartRun starts the billing run of period (finance): a run in status computing,
@@ -254,6 +255,11 @@ func (s *Service) Finalize(ctx context.Context, id int64) (*Run, error) {
 		}
 		run.Status, run.FinalizedAt, run.FinalizedBy = RunFinalized, &now, p.Name
 		if err := audit.Record(ctx, "finalize", "billing_run", id, before, run); err != nil {
+			return err
+		}
+		// Finance systems learn of it from the same transaction (integrations only: a
+		// run holds every member's lines).
+		if err := webhook.Emit(ctx, webhook.BillingRunFinalized, nil, run); err != nil {
 			return err
 		}
 		return jobs.Later(ctx, TypeExportRun, jobs.QueueDefault, RunPayload{RunID: id})
