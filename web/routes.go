@@ -27,6 +27,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/admin"
+	webcontracts "github.com/fsc/backoffice/web/contracts"
 	"github.com/fsc/backoffice/web/home"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/ui"
@@ -47,7 +48,7 @@ var rootFuncs = template.FuncMap{
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates)
+	r, err := ui.NewRenderer(rootFuncs, templateFS, home.Templates, admin.Templates, webcontracts.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -58,6 +59,7 @@ func (s *Server) mount() {
 
 	(&home.Handlers{Auth: s.Auth, Contracts: s.Contracts, Inventory: s.Inventory, UI: r, SecureCookies: s.SecureCookies}).Mount(s.api, pages)
 	(&admin.Handlers{Auth: s.Auth, Contracts: s.Contracts, Redis: s.Redis, UI: r}).Mount(s.api, pages)
+	(&webcontracts.Handlers{Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 	s.mountInventoryAPI()
 	s.mountOrdersAPI()
 	s.mountImportAPI()
