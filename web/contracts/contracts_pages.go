@@ -258,9 +258,9 @@ func (h *Handlers) deadlinesExport(c *fiber.Ctx) error {
 // contractForm is the new-contract form as typed.
 type contractForm struct {
 	Number, Title, VendorID, SchemeID, TenderRef, StartsOn, EndsOn, NoticeMonths string
-	Extensions, ResponseHours, ResolutionHours                                    string
-	Vendors                                                                       []contracts.Vendor
-	Schemes                                                                       []contracts.Scheme
+	Extensions, ResponseHours, ResolutionHours                                   string
+	Vendors                                                                      []contracts.Vendor
+	Schemes                                                                      []contracts.Scheme
 }
 
 func (h *Handlers) renderContractForm(c *fiber.Ctx, f contractForm, formErr error) error {
@@ -345,19 +345,19 @@ type priceForm struct{ Kind, Event, ProductID, Amount, ValidFrom string }
 type partForm struct{ MemberID, JoinedOn, LeftOn string }
 
 type contractView struct {
-	Contract     *contracts.ContractDetail
-	Row          contractRow
-	Prices       []priceRow
-	Audit        []audit.Entry
-	CanManage    bool
-	Products     []inventory.Product
-	Members      []contracts.Member
-	Kinds        []contracts.PriceKind
-	Events       []contracts.Event
-	Price        priceForm
-	Part         partForm
-	NextOption   *contracts.Extension
-	MaxDocMB     int64
+	Contract   *contracts.ContractDetail
+	Row        contractRow
+	Prices     []priceRow
+	Audit      []audit.Entry
+	CanManage  bool
+	Products   []inventory.Product
+	Members    []contracts.Member
+	Kinds      []contracts.PriceKind
+	Events     []contracts.Event
+	Price      priceForm
+	Part       partForm
+	NextOption *contracts.Extension
+	MaxDocMB   int64
 }
 
 func (h *Handlers) renderContract(c *fiber.Ctx, id int64, pf priceForm, part partForm, formErr error) error {

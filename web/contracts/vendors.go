@@ -36,9 +36,9 @@ func vendorColumns() []httpx.Column[contracts.Vendor] {
 
 // vendorForm is the vendor form as typed.
 type vendorForm struct {
-	ID                                int64
-	Name, CVR, Email, Phone, Contact  string
-	ContactOnly                       bool // a vendor user may change only e-mail, phone and contact
+	ID                               int64
+	Name, CVR, Email, Phone, Contact string
+	ContactOnly                      bool // a vendor user may change only e-mail, phone and contact
 }
 
 func readVendorForm(c *fiber.Ctx) vendorForm {
@@ -102,7 +102,7 @@ func (h *Handlers) vendorsExport(c *fiber.Ctx) error {
 }
 
 type vendorView struct {
-	Vendor   *contracts.Vendor
+	Vendor  *contracts.Vendor
 	Table   httpx.Table // its contracts
 	CanEdit bool
 }
