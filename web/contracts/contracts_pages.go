@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -301,10 +302,10 @@ func (h *Handlers) contractCreateSubmit(c *fiber.Ctx) error {
 		}
 	}
 	if f.Extensions != "" {
-		for i, part := range strings.FieldsFunc(f.Extensions, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		for _, part := range strings.FieldsFunc(f.Extensions, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 			n, err := strconv.Atoi(part)
 			if err != nil {
-				fe.Add(fmt.Sprintf("extensions[%d].months", i), apperr.NotInteger, "must be a whole number")
+				fe.Add("extensions", apperr.NotInteger, "must be a whole number")
 				continue
 			}
 			in.Extensions = append(in.Extensions, contracts.NewExtension{Months: n})
@@ -320,15 +321,34 @@ func (h *Handlers) contractCreateSubmit(c *fiber.Ctx) error {
 			fe.Add("sla.resolution_hours", apperr.NotInteger, "must be a whole number")
 		}
 	}
+	if !in.StartsOn.IsZero() && !in.EndsOn.IsZero() && in.EndsOn.Before(in.StartsOn) {
+		// Said here too, so a form with other problems names this one as well.
+		fe.Add("ends_on", contracts.CodeEndsBeforeStarts, "must not be before starts_on (%s)", in.StartsOn)
+	}
 	if err := fe.Err(); err != nil {
 		return h.renderContractForm(c, f, err)
 	}
 	k, err := h.Contracts.CreateContract(c.UserContext(), in)
 	if err != nil {
-		return h.renderContractForm(c, f, err)
+		return h.renderContractForm(c, f, onInput(err, "extensions"))
 	}
 	ui.Flash(c, "common.saved")
 	return c.Redirect(fmt.Sprintf("/contracts/%d", k.ID), fiber.StatusSeeOther)
+}
+
+// onInput names the field errors of err inside list (extensions[2].months) by list,
+// the one input of the form that holds them.
+func onInput(err error, list string) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err
+	}
+	for i, fe := range ae.Fields {
+		if strings.HasPrefix(fe.Field, list+"[") {
+			ae.Fields[i].Field = list
+		}
+	}
+	return err
 }
 
 // priceRow is a price as the contract page shows it: what it is for, and until when.
@@ -502,6 +522,9 @@ func (h *Handlers) priceSubmit(c *fiber.Ctx) error {
 	in := contracts.NewPrice{Kind: contracts.PriceKind(f.Kind), ProductID: ui.ParseID(&fe, "product_id", f.ProductID)}
 	if in.Kind == contracts.PriceEvent {
 		in.Event = contracts.Event(f.Event)
+	} else if in.ProductID == nil && f.ProductID == "" && (in.Kind == contracts.PricePurchase || in.Kind == contracts.PriceMonthly) {
+		// Said here too, so a form with other problems names this one as well.
+		fe.Add("product_id", contracts.CodeRequiredForKind, "is required for %s prices", string(in.Kind))
 	}
 	if f.Amount == "" {
 		fe.Add("amount_ore", apperr.Required, "is required")
