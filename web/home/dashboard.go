@@ -16,18 +16,18 @@ import (
 )
 
 type dashboardView struct {
-	Reorder        []inventory.StockLevel
-	Notices        []inventory.ReorderNotice
+	Reorder []inventory.StockLevel
+	Notices []inventory.ReorderNotice
 	// ContractNotices are the latest notices about contracts for the caller's role;
 	// Deadlines the nearest notice deadlines (staff).
 	ContractNotices []webcontracts.NoticeItem
 	Deadlines       []deadline
-	Name           string
-	MemberName     string
-	Members        int64
-	Schemes        int64
-	Users          int64
-	Participations int64
+	Name            string
+	MemberName      string
+	Members         int64
+	Schemes         int64
+	Users           int64
+	Participations  int64
 }
 
 func (h *Handlers) dashboardPage(c *fiber.Ctx) error {
