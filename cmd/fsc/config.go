@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/contracts"
 	"github.com/peterbourgon/ff/v3"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	Demo              bool
 	ShutdownTimeout   time.Duration
 	MigrateWait       time.Duration
+	// ContractNoticeDays is how many days ahead of a contract's notice deadline and end
+	// the daily check raises its notices.
+	ContractNoticeDays int
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -50,6 +54,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", true, "load demo data on first start of the embedded default")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long to finish in-flight requests and tasks on SIGINT/SIGTERM")
 	fs.DurationVar(&c.MigrateWait, "migrate-wait", 2*time.Minute, "how long serve and worker wait for `fsc migrate` on a PostgreSQL database with unapplied migrations")
+	fs.IntVar(&c.ContractNoticeDays, "contract-notice-days", contracts.DefaultNoticeDays, "days before a contract's notice deadline and end that admins and finance are notified")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 
