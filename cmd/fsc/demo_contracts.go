@@ -35,7 +35,7 @@ var figuresFrom = civil.MustParse("2013-01-01")
 
 // demoContracts adds the contracts demo (vendors, a contract per scheme plus transport,
 // call centre and cleaning, price lists, participants, one notice deadline 45 days
-// ahead), the members' figures of the member file, valid from the day they were counted
+// ahead) with its notices, the members' figures of the member file, valid from the day they were counted
 // (the file has no 65+ figure, so none is recorded for that day: the member page says it
 // is not known), and the vendor user.
 func demoContracts(ctx context.Context, a *app, byCode map[string]int64) error {
@@ -60,6 +60,11 @@ func demoContracts(ctx context.Context, a *app, byCode map[string]int64) error {
 		return err
 	}
 	if err := demoFigures(ctx, a.Contracts, byCode); err != nil {
+		return err
+	}
+	// The daily check would raise the near deadline's notice overnight; the demo shows it
+	// at once (the check is idempotent, so the job adds nothing later).
+	if _, err := a.Contracts.CheckNotices(ctx); err != nil {
 		return err
 	}
 	if found, err := exists(ctx, "users", "email", demoVendorEmail); err != nil || found {
