@@ -75,19 +75,22 @@ func (h *Handlers) contractColumns(l i18n.Lang) []httpx.Column[contractRow] {
 	}
 }
 
-// contractTable lays rows out for a page: number and vendor link to their pages, and
+// contractTable lays rows out for a page (the columns of the download but the start
+// and the options left, so that it fits): number and vendor link to their pages, and
 // the days to the notice deadline are red when under UrgentDays (or passed).
 func (h *Handlers) contractTable(l i18n.Lang, rows []contractRow, vendorLinks bool) httpx.Table {
-	cols := h.contractColumns(l)
+	all := h.contractColumns(l)
+	cols := []httpx.Column[contractRow]{all[0], all[1], all[2], all[3], all[4], all[6], all[7], all[8]}
+	const days = 7
 	cols[0].Link = func(r contractRow) string { return fmt.Sprintf("/contracts/%d", r.ID) }
+	cols[0].Class = "mono"
 	if vendorLinks {
 		cols[2].Link = func(r contractRow) string { return fmt.Sprintf("/vendors/%d", r.VendorID) }
 	}
-	cols[8].Num, cols[9].Num = true, true
-	cols[0].Class = "mono"
+	cols[days].Num = true
 	t := httpx.TableOf(l, cols, rows)
 	for i, r := range rows {
-		cell := &t.Rows[i][8]
+		cell := &t.Rows[i][days]
 		switch {
 		case r.Status == contracts.StatusExpired:
 			cell.Text = ""
@@ -360,6 +363,12 @@ type priceRow struct {
 	Upcoming bool
 }
 
+// auditRow is an audit entry with its action in the user's language, where known.
+type auditRow struct {
+	audit.Entry
+	ActionText string
+}
+
 // priceForm and partForm are the contract page's forms as typed.
 type priceForm struct{ Kind, Event, ProductID, Amount, ValidFrom string }
 type partForm struct{ MemberID, JoinedOn, LeftOn string }
@@ -368,7 +377,7 @@ type contractView struct {
 	Contract   *contracts.ContractDetail
 	Row        contractRow
 	Prices     []priceRow
-	Audit      []audit.Entry
+	Audit      []auditRow
 	CanManage  bool
 	Products   []inventory.Product
 	Members    []contracts.Member
@@ -408,8 +417,17 @@ func (h *Handlers) renderContract(c *fiber.Ctx, id int64, pf priceForm, part par
 		if v.Members, _, err = h.Contracts.ListMembers(ctx, contracts.MemberFilter{Limit: 500}); err != nil {
 			return err
 		}
-		if v.Audit, _, err = audit.List(ctx, audit.Filter{Entity: "contract", EntityID: id, Limit: 50}); err != nil {
+		es, _, err := audit.List(ctx, audit.Filter{Entity: "contract", EntityID: id, Limit: 50})
+		if err != nil {
 			return err
+		}
+		l := ui.Lang(c)
+		for _, e := range es {
+			r := auditRow{Entry: e, ActionText: e.Action}
+			if l.Has("audit.actions." + e.Action) {
+				r.ActionText = l.T("audit.actions." + e.Action)
+			}
+			v.Audit = append(v.Audit, r)
 		}
 	}
 	if !v.CanManage {

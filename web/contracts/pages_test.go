@@ -119,7 +119,7 @@ func TestContractPages(t *testing.T) {
 	if st, _, _ := admin.Post(page+"/extend", nil); st != 303 {
 		t.Fatalf("extend: %d", st)
 	}
-	body = admin.ExpectPage(page, 200, "Kontrakten er forlænget.", "add_document", "extend", "add_price")
+	body = admin.ExpectPage(page, 200, "Kontrakten er forlænget.", "Dokument tilføjet", "Forlænget", "Pris tilføjet")
 	if strings.Contains(body, `id="extend"`) {
 		t.Fatal("extend button after the last option")
 	}
