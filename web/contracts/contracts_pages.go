@@ -30,6 +30,7 @@ func (h *Handlers) mountContracts(r ui.Router) {
 	r.Post("/contracts/new", contractWriters, h.contractCreateSubmit)
 	r.Get("/contracts/:id", contractReaders, h.contractPage)
 	r.Get("/contracts/:id/prices.xlsx", contractReaders, h.pricesExport)
+	r.Get("/contracts/:id/participants.xlsx", contractReaders, h.participantsExport)
 	r.Post("/contracts/:id/extend", contractWriters, h.extendSubmit)
 	r.Post("/contracts/:id/prices", contractWriters, h.priceSubmit)
 	r.Post("/contracts/:id/participants", contractWriters, h.participantSubmit)
@@ -610,4 +611,23 @@ func (h *Handlers) documentSubmit(c *fiber.Ctx) error {
 	}
 	ui.Flash(c, "common.saved")
 	return c.Redirect(fmt.Sprintf("/contracts/%d#documents", id), fiber.StatusSeeOther)
+}
+
+func (h *Handlers) participantsExport(c *fiber.Ctx) error {
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := h.Contracts.GetContract(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	l := ui.Lang(c)
+	cols := []httpx.Column[contracts.ContractParticipant]{
+		{Header: "members.code", Value: func(p contracts.ContractParticipant) any { return p.MemberCode }},
+		{Header: "part.member", Value: func(p contracts.ContractParticipant) any { return p.MemberName }},
+		{Header: "part.joined", Value: func(p contracts.ContractParticipant) any { return p.JoinedOn }},
+		{Header: "part.left", Value: func(p contracts.ContractParticipant) any { return p.LeftOn }},
+	}
+	return httpx.SendColumns(c, l, "participants-"+d.Number+".xlsx", d.Number, cols, d.Participants)
 }

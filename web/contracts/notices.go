@@ -97,6 +97,7 @@ func (h *Handlers) noticesExport(c *fiber.Ctx) error {
 func (h *Handlers) mountFigures(r ui.Router) {
 	r.Get("/members/:id/figures", httpx.Admins, h.figuresPage)
 	r.Post("/members/:id/figures", httpx.Admins, h.figuresSubmit)
+	r.Get("/members/:id/figures.xlsx", httpx.AnyUser, h.figuresExport)
 }
 
 type figuresForm struct {
@@ -153,4 +154,29 @@ func (h *Handlers) figuresSubmit(c *fiber.Ctx) error {
 	}
 	ui.Flash(c, "common.saved")
 	return c.Redirect(fmt.Sprintf("/members/%d#figures", id), fiber.StatusSeeOther)
+}
+
+// figuresExport answers a member's figures over time, oldest first, as a workbook (an
+// unknown 65+ figure is an empty cell).
+func (h *Handlers) figuresExport(c *fiber.Ctx) error {
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := h.Contracts.GetMember(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	l := ui.Lang(c)
+	cols := []httpx.Column[contracts.Figures]{
+		{Header: "con.figures.valid_from", Value: func(f contracts.Figures) any { return f.ValidFrom }},
+		{Header: "members.inhabitants", Value: func(f contracts.Figures) any { return f.Inhabitants }},
+		{Header: "members.inh65", Value: func(f contracts.Figures) any {
+			if f.Inhabitants65Plus == nil {
+				return ""
+			}
+			return *f.Inhabitants65Plus
+		}},
+	}
+	return httpx.SendColumns(c, l, "figures-"+m.Code+".xlsx", m.Name, cols, m.Figures)
 }

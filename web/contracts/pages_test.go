@@ -127,6 +127,10 @@ func TestContractPages(t *testing.T) {
 	if rows := sheetRows(t, x); st != 200 || len(rows) != 3 || rows[1][2] != "219500" {
 		t.Fatalf("prices export: %d %v", st, rows)
 	}
+	st, x, _ = admin.Get(page + "/participants.xlsx")
+	if rows := sheetRows(t, x); st != 200 || len(rows) != 2 || rows[1][0] != "751" {
+		t.Fatalf("participants export: %d %v", st, rows)
+	}
 	// English.
 	admin.Get("/lang/en")
 	admin.ExpectPage("/contracts/deadlines", 200, "Notice deadlines", "days left")
@@ -246,6 +250,14 @@ func TestMemberPageFiguresAndContracts(t *testing.T) {
 	m := webtest.LoggedIn(f.Server, "member")
 	m.ExpectPage(fmt.Sprintf("/members/%d", id), 200, "Tal over tid", "319.094", "ikke kendt", `id="figures-65-note"`, "KOL-1")
 	m.ExpectPage("/contracts", 200, "KOL-1")
+	st, x, _ := m.Get(fmt.Sprintf("/members/%d/figures.xlsx", id))
+	if rows := sheetRows(t, x); st != 200 || len(rows) != 3 || rows[1][0] != "2013-01-01" || len(rows[1]) != 2 {
+		t.Fatalf("figures export: %d %v", st, rows)
+	}
+	st, _, _ = webtest.LoggedIn(f.Server, "member2").Get(fmt.Sprintf("/members/%d/figures.xlsx", id))
+	if st != 404 {
+		t.Fatalf("other member's figures: %d", st)
+	}
 	webtest.LoggedIn(f.Server, "member2").ExpectPage(fmt.Sprintf("/contracts/%d", k), 404)
 	m.ExpectPage(fmt.Sprintf("/members/%d/figures", id), 403)
 }
