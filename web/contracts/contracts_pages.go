@@ -201,9 +201,12 @@ type deadlinesView struct {
 }
 
 // deadlinesFilter is the deadlines view: contracts not expired, by notice deadline,
-// optionally only those whose end or deadline falls within ?days=.
+// optionally only those whose end or deadline falls within ?days=. Without it the window
+// is the longest there is, so that expired contracts (whose deadlines sort first) are
+// left out in the query, not page by page.
 func deadlinesFilter(c *fiber.Ctx) (contracts.ContractFilter, string, error) {
-	f := contracts.ContractFilter{Sort: contracts.SortByDeadline}
+	longest := contracts.MaxExpiringDays
+	f := contracts.ContractFilter{Sort: contracts.SortByDeadline, ExpiringWithinDays: &longest}
 	days := strings.TrimSpace(c.Query("days"))
 	if days != "" {
 		n, err := strconv.Atoi(days)
