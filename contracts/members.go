@@ -72,8 +72,8 @@ type NewMember struct {
 	Name              string `json:"name" validate:"required,max=200"`
 	Kind              string `json:"kind" validate:"required,oneof=municipality region"`
 	EAN               string `json:"ean" validate:"required,gln"`
-	Inhabitants       int64  `json:"inhabitants" validate:"gte=0"`
-	Inhabitants65Plus int64  `json:"inhabitants_65_plus" validate:"gte=0,ltefield=Inhabitants"`
+	Inhabitants       int64  `json:"inhabitants" validate:"gte=0,lte=100000000"`
+	Inhabitants65Plus int64  `json:"inhabitants_65_plus" validate:"gte=0,lte=100000000,ltefield=Inhabitants"`
 }
 
 // MemberPatch changes a member; nil fields stay as they are. The code is the member's
@@ -82,8 +82,8 @@ type MemberPatch struct {
 	Name              *string `json:"name" validate:"omitempty,min=1,max=200"`
 	Kind              *string `json:"kind" validate:"omitempty,oneof=municipality region"`
 	EAN               *string `json:"ean" validate:"omitempty,gln"`
-	Inhabitants       *int64  `json:"inhabitants" validate:"omitempty,gte=0"`
-	Inhabitants65Plus *int64  `json:"inhabitants_65_plus" validate:"omitempty,gte=0"`
+	Inhabitants       *int64  `json:"inhabitants" validate:"omitempty,gte=0,lte=100000000"`
+	Inhabitants65Plus *int64  `json:"inhabitants_65_plus" validate:"omitempty,gte=0,lte=100000000"`
 }
 
 // Scheme is a service the centre runs for the members that join it.

@@ -126,7 +126,7 @@ type Change struct {
 // TransitionRequest is the body of a manual transition.
 type TransitionRequest struct {
 	To     State  `json:"to"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" validate:"max=2000"`
 }
 
 // Transition makes a manual move of device id: cleaning→available,
@@ -238,7 +238,7 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 		return nil, fmt.Errorf("move device %d: %w", d.ID, res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return nil, apperr.Conflict("device %s changed state meanwhile; reload and try again", d.Serial)
+		return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed state meanwhile; reload and try again", d.Serial)
 	}
 	if err := s.recordEvent(ctx, d, string(from), c); err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func actorName(ctx context.Context) string {
 // TransferRequest moves a deployed device to another member's citizen.
 type TransferRequest struct {
 	MemberID   int64  `json:"member_id"`
-	CitizenRef string `json:"citizen_ref"`
+	CitizenRef string `json:"citizen_ref" validate:"max=64"`
 }
 
 // Transfer hands a deployed device to another member without it coming back (the
@@ -299,10 +299,10 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 			return err
 		}
 		if d.State != Deployed {
-			return apperr.Conflict("only a deployed device can be transferred; device %s is %s", d.Serial, d.State)
+			return apperr.ConflictCode(CodeNotTransferable, "only a deployed device can be transferred; device %s is %s", d.Serial, d.State)
 		}
 		if d.MemberID != nil && *d.MemberID == in.MemberID && d.CitizenRef != nil && *d.CitizenRef == in.CitizenRef {
-			return apperr.Conflict("device %s is already with that member and citizen", d.Serial)
+			return apperr.ConflictCode(CodeTransferSame, "device %s is already with that member and citizen", d.Serial)
 		}
 		before := *d
 		d.MemberID, d.CitizenRef, d.UpdatedAt = &in.MemberID, &in.CitizenRef, time.Now().UTC()

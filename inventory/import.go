@@ -109,7 +109,7 @@ func readDeviceRows(r io.Reader, filename string) ([]deviceRow, error) {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fileInvalid(CodeFileEmpty, "lists no devices below the header row")
+		return nil, fileInvalid(CodeFileNoRows, "lists no devices below the header row")
 	}
 	return rows, nil
 }

@@ -158,7 +158,7 @@ func countDeviceRows(data []byte, filename string) (int, error) {
 		return 0, err
 	}
 	if n == 0 {
-		return 0, fileInvalid(CodeFileEmpty, "lists no devices below the header row")
+		return 0, fileInvalid(CodeFileNoRows, "lists no devices below the header row")
 	}
 	return n, nil
 }

@@ -60,7 +60,7 @@ type NewProduct struct {
 	Name              string `json:"name" validate:"required,max=200"`
 	Category          string `json:"category" validate:"required,max=64"`
 	Tracking          string `json:"tracking" validate:"required,oneof=serial quantity"`
-	ReorderLevel      int64  `json:"reorder_level" validate:"gte=0"`
+	ReorderLevel      int64  `json:"reorder_level" validate:"gte=0,lte=1000000"`
 	SubstitutionGroup string `json:"substitution_group" validate:"max=64"`
 }
 

@@ -19,13 +19,13 @@ type NewKit struct {
 	Code       string            `json:"code" validate:"required,max=40,code"`
 	Name       string            `json:"name" validate:"required,max=200"`
 	SchemeID   int64             `json:"scheme_id"`
-	Components []NewKitComponent `json:"components"`
+	Components []NewKitComponent `json:"components" validate:"max=100"`
 }
 
 // NewKitComponent is one product of a kit and how many of it the kit holds.
 type NewKitComponent struct {
 	ProductID int64 `json:"product_id"`
-	Quantity  int64 `json:"quantity"`
+	Quantity  int64 `json:"quantity" validate:"lte=1000"`
 }
 
 // MaxKitQuantity bounds how many of one product a kit holds.

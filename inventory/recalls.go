@@ -52,11 +52,11 @@ type RecalledDevice struct {
 // range serial_from..serial_to (compared as text, byte by byte).
 type NewRecall struct {
 	ProductID  int64    `json:"product_id"`
-	VendorRef  string   `json:"vendor_ref"`
-	Reason     string   `json:"reason"`
-	Serials    []string `json:"serials"`
-	SerialFrom string   `json:"serial_from"`
-	SerialTo   string   `json:"serial_to"`
+	VendorRef  string   `json:"vendor_ref" validate:"max=200"`
+	Reason     string   `json:"reason" validate:"max=2000"`
+	Serials    []string `json:"serials" validate:"max=10000,dive,max=64"`
+	SerialFrom string   `json:"serial_from" validate:"max=64"`
+	SerialTo   string   `json:"serial_to" validate:"max=64"`
 }
 
 // atCitizen are the states in which a device is with, or on its way to or from, a

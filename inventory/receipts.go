@@ -26,12 +26,16 @@ type NewReceipt struct {
 	Lines      []NewReceiptLine `json:"lines"`
 }
 
+// MaxUnitCostOre bounds a unit cost: one billion kroner, far above any device, far
+// below what sums of many devices could overflow.
+const MaxUnitCostOre = 100_000_000_000
+
 // NewReceiptLine is one product on a receipt.
 type NewReceiptLine struct {
 	ProductID   int64    `json:"product_id"`
-	Serials     []string `json:"serials"`
-	Quantity    *int64   `json:"quantity"`
-	UnitCostOre int64    `json:"unit_cost_ore"`
+	Serials     []string `json:"serials" validate:"max=10000,dive,max=64"`
+	Quantity    *int64   `json:"quantity" validate:"omitempty,lte=1000000"`
+	UnitCostOre int64    `json:"unit_cost_ore" validate:"lte=100000000000"`
 }
 
 // MaxReceiptSerials bounds one receipt; larger deliveries go through the import.
@@ -116,8 +120,11 @@ func (s *Service) checkReceipt(ctx context.Context, in *NewReceipt) (map[int64]*
 			fe.Add(at+".product_id", apperr.Unknown, "no product with id %d", l.ProductID)
 			continue
 		}
-		if l.UnitCostOre < 0 {
+		switch {
+		case l.UnitCostOre < 0:
 			fe.Add(at+".unit_cost_ore", apperr.Negative, "must not be negative")
+		case l.UnitCostOre > MaxUnitCostOre:
+			fe.Add(at+".unit_cost_ore", apperr.TooLarge, "must be at most %d", MaxUnitCostOre)
 		}
 		if pr.Tracking == TrackQuantity {
 			switch {

@@ -94,19 +94,19 @@ type NewStocktake struct {
 // StocktakeCount is one batch of a count: scanned serials, and counted quantities of
 // consumables (a later count of the same product replaces the earlier one).
 type StocktakeCount struct {
-	Serials []string             `json:"serials"`
+	Serials []string             `json:"serials" validate:"max=10000,dive,max=64"`
 	Lines   []StocktakeCountLine `json:"lines"`
 }
 
 // StocktakeCountLine is the counted quantity of one consumable.
 type StocktakeCountLine struct {
 	ProductID int64  `json:"product_id"`
-	Quantity  *int64 `json:"quantity"`
+	Quantity  *int64 `json:"quantity" validate:"omitempty,lte=10000000"`
 }
 
 // ConfirmStocktakeRequest is the body of a confirmation.
 type ConfirmStocktakeRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" validate:"max=2000"`
 }
 
 // countRow is one row of stocktake_counts.
@@ -148,11 +148,11 @@ func (s *Service) StartStocktake(ctx context.Context, locationID int64) (*Stockt
 			return fmt.Errorf("start stocktake: %w", err)
 		}
 		if open > 0 {
-			return apperr.Conflict("a stocktake of location %d is already open; confirm it first", locationID)
+			return apperr.ConflictCode(CodeStocktakeOpen, "a stocktake of location %d is already open; confirm it first", locationID)
 		}
 		if err := db.Conn(ctx).Create(st).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Conflict("a stocktake of location %d is already open; confirm it first", locationID)
+				return apperr.ConflictCode(CodeStocktakeOpen, "a stocktake of location %d is already open; confirm it first", locationID)
 			}
 			return fmt.Errorf("start stocktake: %w", err)
 		}
@@ -185,7 +185,7 @@ func (s *Service) RecordCount(ctx context.Context, id int64, in StocktakeCount) 
 			return err
 		}
 		if st.Status != StocktakeOpen {
-			return apperr.Conflict("stocktake %d is %s; counts can be added only while it is open", id, st.Status)
+			return apperr.ConflictCode(CodeStocktakeClosed, "stocktake %d is %s; counts can be added only while it is open", id, st.Status)
 		}
 		serials, err := checkCount(ctx, &in)
 		if err != nil {
@@ -501,7 +501,7 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 			return err
 		}
 		if st.Status != StocktakeOpen {
-			return apperr.Conflict("stocktake %d is already %s", id, st.Status)
+			return apperr.ConflictCode(CodeStocktakeClosed, "stocktake %d is already %s", id, st.Status)
 		}
 		before := *st
 		r, err := computeStocktake(ctx, st)
@@ -523,7 +523,7 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 			return fmt.Errorf("confirm stocktake %d: %w", id, res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return apperr.Conflict("stocktake %d was confirmed meanwhile", id)
+			return apperr.ConflictCode(CodeStocktakeClosed, "stocktake %d was %s meanwhile", id, StocktakeConfirmed)
 		}
 		st.Status, st.ConfirmedAt, st.ConfirmedBy, st.Reason, st.Result = StocktakeConfirmed, &now, &p.Name, reason, r
 		out = st
@@ -550,7 +550,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 			return nil, err
 		}
 		if d.State != m.State || d.LocationID == nil || *d.LocationID != st.LocationID {
-			return nil, apperr.Conflict("device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
+			return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
 		}
 		if _, err := s.apply(ctx, d, Lost, Change{Reason: fmt.Sprintf("stocktake %d: not found", st.ID)}); err != nil {
 			return nil, err
@@ -565,7 +565,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 			return nil, err
 		}
 		if d.State != *u.State {
-			return nil, apperr.Conflict("device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
+			return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
 		}
 		before := *d
 		loc := st.LocationID
@@ -576,7 +576,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 			return nil, fmt.Errorf("relocate device %d: %w", d.ID, res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return nil, apperr.Conflict("device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
+			return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
 		}
 		if err := s.recordEvent(ctx, d, string(d.State), Change{Reason: fmt.Sprintf("stocktake %d: found here", st.ID)}); err != nil {
 			return nil, err

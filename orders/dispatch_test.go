@@ -266,6 +266,26 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 
 // startWorker runs the real asynq worker on r with the outbox middleware and the
 // handlers orders registers in production, until the test ends.
+// queuesIdle reports whether no task waits, runs or is due for a retry in any queue.
+func queuesIdle(t testing.TB, r *jobs.Redis) bool {
+	t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(r.Client)
+	queues, err := insp.Queues()
+	if err != nil {
+		t.Fatalf("queues: %v", err)
+	}
+	for _, q := range queues {
+		info, err := insp.GetQueueInfo(q)
+		if err != nil {
+			t.Fatalf("queue %s: %v", q, err)
+		}
+		if info.Pending+info.Active+info.Scheduled+info.Retry > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func startWorker(t testing.TB, g *gorm.DB, r *jobs.Redis, d *jobs.Dispatcher, svc *orders.Service, concurrency int) {
 	t.Helper()
 	base := func() context.Context {
@@ -618,7 +638,9 @@ func TestDispatchSurvivesRedisOutage(t *testing.T) {
 	if _, err := d.Reconcile(f.sys, 100); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // room for a wrongly re-run task to call the carrier
+	// A wrongly re-run task would be in a queue (or running) until it has called the
+	// carrier: wait for the queues to be idle rather than for a fixed time.
+	waitFor(t, 5*time.Second, "the queues to be idle", func() bool { return queuesIdle(t, r) })
 	if calls, booked, _ := fc.stats(id); calls != 1 || booked != 1 {
 		t.Fatalf("carrier: %d calls, %d bookings; want exactly 1 and 1", calls, booked)
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/validate"
 )
 
 // CarrierEvent is what the carrier posts to the webhook.
 type CarrierEvent struct {
-	TrackingNumber string    `json:"tracking_number"`
-	Event          string    `json:"event"`
+	TrackingNumber string    `json:"tracking_number" validate:"max=64"`
+	Event          string    `json:"event" validate:"max=32"`
 	OccurredAt     time.Time `json:"occurred_at"`
 }
 
@@ -54,6 +55,10 @@ func ParseCarrierEvent(body []byte) (CarrierEvent, error) {
 	var e CarrierEvent
 	if err := json.Unmarshal(body, &e); err != nil {
 		return e, apperr.Malformed(err, "malformed JSON")
+	}
+	// No control character (PostgreSQL refuses NUL) and no text beyond its limit.
+	if err := validate.Bounds(&e); err != nil {
+		return e, err
 	}
 	var fe apperr.Fields
 	if strings.TrimSpace(e.TrackingNumber) == "" {

@@ -97,15 +97,15 @@ func (Reservation) TableName() string { return "order_reservations" }
 type NewOrder struct {
 	MemberID    int64      `json:"member_id"`
 	KitID       *int64     `json:"kit_id"`
-	Lines       []NewLine  `json:"lines"`
+	Lines       []NewLine  `json:"lines" validate:"max=100"`
 	CitizenRef  string     `json:"citizen_ref"`
 	Delivery    *Address   `json:"delivery"`
 	RequestedOn civil.Date `json:"requested_on"`
-	Note        string     `json:"note"`
+	Note        string     `json:"note" validate:"max=2000"`
 }
 
 // NewLine is one product and quantity of an order by lines.
 type NewLine struct {
 	ProductID int64 `json:"product_id"`
-	Quantity  int64 `json:"quantity"`
+	Quantity  int64 `json:"quantity" validate:"lte=1000"`
 }

@@ -21,14 +21,14 @@ import (
 type NewReturn struct {
 	MemberID  int64    `json:"member_id"`
 	DeviceIDs []int64  `json:"device_ids"`
-	Reason    string   `json:"reason"`
+	Reason    string   `json:"reason" validate:"max=2000"`
 	Pickup    *Address `json:"pickup"`
 }
 
 // ReceiveRequest is the body of POST /returns/{id}/receive.
 type ReceiveRequest struct {
 	LocationID int64    `json:"location_id"`
-	Serials    []string `json:"serials"`
+	Serials    []string `json:"serials" validate:"max=10000,dive,max=64"`
 }
 
 // Receipt of a return: what arrived, what is still missing, and what was scanned but

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/web/httpx"
@@ -20,8 +22,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.Status >= 500 {
 		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", p.RequestID, "err", err)
 	}
-	if p.Status == fiber.StatusTooManyRequests {
-		c.Set(fiber.HeaderRetryAfter, "60")
+	if d := httpx.RetryAfter(p.Status, err); d > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
 	if wantsHTML(c) {
 		return s.ui.ErrorPage(c, p)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
 )
@@ -36,7 +37,7 @@ func (s *Server) openAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas":         map[string]any{"Problem": schemaOf(reflect.TypeOf(httpx.Problem{}), 0)},
+			"schemas":         map[string]any{"Problem": schemaOf(reflect.TypeOf(httpx.Problem{}), 0, false)},
 		},
 	}
 }
@@ -60,14 +61,14 @@ func operation(r *httpx.Route) map[string]any {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
 	}
 	for _, q := range r.Query {
-		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string", "maxLength": httpx.MaxQueryLength}})
 	}
 	if params != nil {
 		op["parameters"] = params
 	}
 	if r.Body != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Body), 0)}}}
+			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Body), 0, true)}}}
 	}
 	if len(r.Form) > 0 {
 		props := map[string]any{}
@@ -82,7 +83,7 @@ func operation(r *httpx.Route) map[string]any {
 	}
 	ok := map[string]any{"description": "success"}
 	if r.Resp != nil {
-		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Resp), 0)}}
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Resp), 0, false)}}
 	}
 	problemRef := map[string]any{"description": "problem details", "content": map[string]any{
 		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
@@ -95,8 +96,10 @@ var (
 	dateType = reflect.TypeOf(civil.Date{})
 )
 
-// schemaOf describes t as a JSON schema, following json tags.
-func schemaOf(t reflect.Type, depth int) map[string]any {
+// schemaOf describes t as a JSON schema, following json tags. A request body's (req)
+// says the limits that decoding enforces (validate.Bounds): maxLength, maxItems,
+// minimum and maximum from the validate tags, or the defaults.
+func schemaOf(t reflect.Type, depth int, req bool) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -110,6 +113,9 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.String:
+		if req {
+			return map[string]any{"type": "string", "maxLength": validate.DefaultMaxLength}
+		}
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
@@ -119,19 +125,23 @@ func schemaOf(t reflect.Type, depth int) map[string]any {
 	case reflect.Float32, reflect.Float64:
 		return map[string]any{"type": "number"}
 	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1)}
+		sch := map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1, req)}
+		if req {
+			sch["maxItems"] = validate.DefaultMaxItems
+		}
+		return sch
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), depth+1)}
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), depth+1, req)}
 	case reflect.Struct:
 		props := map[string]any{}
-		addFields(t, props, depth)
+		addFields(t, props, depth, req)
 		return map[string]any{"type": "object", "properties": props}
 	default:
 		return map[string]any{}
 	}
 }
 
-func addFields(t reflect.Type, props map[string]any, depth int) {
+func addFields(t reflect.Type, props map[string]any, depth int, req bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -144,7 +154,7 @@ func addFields(t reflect.Type, props map[string]any, depth int) {
 				et = et.Elem()
 			}
 			if et.Kind() == reflect.Struct {
-				addFields(et, props, depth)
+				addFields(et, props, depth, req)
 				continue
 			}
 		}
@@ -152,8 +162,44 @@ func addFields(t reflect.Type, props map[string]any, depth int) {
 			name = f.Name
 		}
 		if _, seen := props[name]; !seen {
-			props[name] = schemaOf(f.Type, depth+1)
+			sch := schemaOf(f.Type, depth+1, req)
+			if req {
+				withLimits(sch, f)
+			}
+			props[name] = sch
 		}
+	}
+}
+
+// withLimits puts the limits of f's validate tag on its schema sch (and on its items').
+func withLimits(sch map[string]any, f reflect.StructField) {
+	kind := f.Type.Kind()
+	if kind == reflect.Pointer {
+		kind = f.Type.Elem().Kind()
+	}
+	own, elem := validate.TagLimits(f.Tag.Get("validate"), kind)
+	put := func(sch map[string]any, l validate.Limits) {
+		switch sch["type"] {
+		case "string":
+			if l.MaxLen != nil && sch["maxLength"] != nil {
+				sch["maxLength"] = *l.MaxLen
+			}
+		case "array":
+			if l.MaxItems != nil {
+				sch["maxItems"] = *l.MaxItems
+			}
+		case "integer", "number":
+			if l.Min != nil {
+				sch["minimum"] = *l.Min
+			}
+			if l.Max != nil {
+				sch["maximum"] = *l.Max
+			}
+		}
+	}
+	put(sch, own)
+	if items, ok := sch["items"].(map[string]any); ok {
+		put(items, elem)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fsc/backoffice/contracts"
@@ -70,11 +71,17 @@ func New(d Deps) *Server {
 		ReadTimeout:           60 * time.Second,
 		WriteTimeout:          120 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// Every string a handler gets from the request (params, query, headers, form
+		// values, method, path) is a copy, not a view of fasthttp's reused buffers, so a
+		// string that outlives its request stays what it was.
+		Immutable: true,
 	})
+	s.App.Server().Handler = knownMethods(s.App.Server().Handler)
 	s.metrics = newMetrics(s.inspector)
+	s.metrics.reg.MustRegister(jobs.OutboxCollector{DB: d.DB})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	s.App.Use(requestid.New())
-	s.App.Use(s.contextMiddleware, s.accessLog, s.metrics.middleware)
+	s.App.Use(s.contextMiddleware, s.accessLog, s.metrics.middleware, secureAnswers)
 
 	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.App.Get("/readyz", s.ready)
@@ -105,7 +112,7 @@ func (s *Server) contextMiddleware(c *fiber.Ctx) error {
 	if s.Dispatcher != nil {
 		ctx = s.Dispatcher.NewContext(ctx)
 	}
-	ctx = withRequestID(ctx, requestID(c))
+	ctx = withRequestID(ctx, strings.Clone(requestID(c)))
 	c.SetUserContext(ctx)
 	return c.Next()
 }
@@ -169,10 +176,11 @@ func (m *metrics) middleware(c *fiber.Ctx) error {
 	if err != nil {
 		status = httpx.StatusOf(err)
 	}
-	// The route pattern, not the path, keeps the label set small.
-	r := c.Route().Path
-	m.requests.WithLabelValues(c.Method(), r, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(c.Method(), r).Observe(time.Since(start).Seconds())
+	// The route pattern, not the path, keeps the label set small. Labels are kept by
+	// the registry for good: copies, never views of the request's buffers.
+	r, method := strings.Clone(c.Route().Path), knownMethod(c.Method())
+	m.requests.WithLabelValues(method, r, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(method, r).Observe(time.Since(start).Seconds())
 	return err
 }
 

@@ -233,9 +233,9 @@ func demoSchemes(ctx context.Context, cs *contracts.Service, byCode map[string]i
 		joined     string
 		left       map[string]string
 	}{
-		{"copd", "COPD telemonitoring", all, "2021-01-01", nil},
-		{"medicine", "Medicine reminders", []string{"751", "657", "710", "766", "730", "740", "746", "756", "791", "615", "727", "661"}, "2022-03-01", nil},
-		{"stoma", "Stoma products", []string{"751", "657", "791", "740", "615", "706", "707", "760"}, "2023-01-01", map[string]string{"760": "2025-01-01"}},
+		{"copd", "KOL-telemonitorering", all, "2021-01-01", nil},
+		{"medicine", "Medicinpåmindelser", []string{"751", "657", "710", "766", "730", "740", "746", "756", "791", "615", "727", "661"}, "2022-03-01", nil},
+		{"stoma", "Stomiprodukter", []string{"751", "657", "791", "740", "615", "706", "707", "760"}, "2023-01-01", map[string]string{"760": "2025-01-01"}},
 	}
 	for _, sc := range schemes {
 		if found, err := exists(ctx, "schemes", "code", sc.code); err != nil || found {

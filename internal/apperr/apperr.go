@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -39,6 +40,14 @@ type Error struct {
 	Msg    string
 	Fields []FieldError
 	Err    error
+	// Code and Args name the rule of an error that is not about one field (a
+	// conflict), so that a page can say it from its catalogues as it says a field
+	// error; the API sends Msg. Zero for an error without a code.
+	Code Code
+	Args []string
+	// RetryAfter is, for KindRateLimited, how long until the caller may try again: the
+	// Retry-After header says it, and so does Msg.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -66,6 +75,13 @@ func Conflict(format string, args ...any) error {
 	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...)}
 }
 
+// ConflictCode is Conflict with a code and its arguments (see Field), for a page to say
+// the conflict in the user's language.
+func ConflictCode(code Code, format string, args ...any) error {
+	fe := Field("", code, format, args...)
+	return &Error{Kind: KindConflict, Msg: fe.Message, Code: code, Args: fe.Args}
+}
+
 // Forbidden reports that the caller's role does not allow the operation.
 func Forbidden(format string, args ...any) error {
 	return &Error{Kind: KindForbidden, Msg: fmt.Sprintf(format, args...)}
@@ -79,6 +95,21 @@ func Unauthorized(format string, args ...any) error {
 // RateLimited reports that the caller must wait before trying again.
 func RateLimited(format string, args ...any) error {
 	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...)}
+}
+
+// RateLimitedFor reports too many attempts that may be tried again after wait; the
+// message should say the same wait (format's args).
+func RateLimitedFor(wait time.Duration, format string, args ...any) error {
+	return &Error{Kind: KindRateLimited, Msg: fmt.Sprintf(format, args...), RetryAfter: wait}
+}
+
+// RetryAfterOf returns the wait of a rate-limited err, 0 when it names none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindRateLimited {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Malformed reports input that could not be parsed at all.

@@ -48,7 +48,8 @@ func (s *Service) allowAttempt(ctx context.Context, email, addr string) error {
 		return nil
 	}
 	if res.Allowed == 0 {
-		return apperr.RateLimited("too many login attempts from this address; try again in %s", retryIn(res.RetryAfter))
+		wait := retryIn(res.RetryAfter)
+		return apperr.RateLimitedFor(wait, "too many login attempts from this address; try again in %s", wait)
 	}
 	// AllowN with 0 looks without counting: only failures count against the account.
 	for _, l := range []struct {
@@ -68,7 +69,8 @@ func (s *Service) allowAttempt(ctx context.Context, email, addr string) error {
 			// With nothing asked for, RetryAfter is not set; ResetAfter is how long
 			// until the whole burst is back, one interval per failure.
 			interval := l.limit.Period / time.Duration(max(l.limit.Rate, 1))
-			return apperr.RateLimited(l.msg, retryIn(res.ResetAfter-time.Duration(l.limit.Burst-1)*interval))
+			wait := retryIn(res.ResetAfter - time.Duration(l.limit.Burst-1)*interval)
+			return apperr.RateLimitedFor(wait, l.msg, wait)
 		}
 	}
 	return nil

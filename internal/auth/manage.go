@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"unicode/utf8"
+
 	"context"
 	"fmt"
+	"github.com/fsc/backoffice/internal/validate"
 	"strings"
 	"time"
 
@@ -41,9 +44,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if !validEmail(in.Email) {
 		fe.Add("email", apperr.Email, "must be a valid e-mail address")
 	}
-	if in.Name == "" {
-		fe.Add("name", apperr.Required, "is required")
-	}
+	checkName(&fe, in.Name)
 	s.validatePassword(&fe, "password", in.Password)
 	if err := s.checkRoleScope(ctx, &fe, in.Role, in.MemberID, in.VendorID); err != nil {
 		return nil, err
@@ -97,9 +98,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		before := *u
 		var fe apperr.Fields
 		if p.Name != nil {
-			if u.Name = strings.TrimSpace(*p.Name); u.Name == "" {
-				fe.Add("name", apperr.Required, "is required")
-			}
+			u.Name = strings.TrimSpace(*p.Name)
+			checkName(&fe, u.Name)
 		}
 		if p.Role != nil {
 			u.Role = *p.Role
@@ -223,9 +223,7 @@ func (s *Service) CreateToken(ctx context.Context, in NewToken) (*CreatedToken, 
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	var fe apperr.Fields
-	if in.Name == "" {
-		fe.Add("name", apperr.Required, "is required")
-	}
+	checkName(&fe, in.Name)
 	if err := s.checkRoleScope(ctx, &fe, in.Role, in.MemberID, in.VendorID); err != nil {
 		return nil, err
 	}
@@ -328,4 +326,22 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
+}
+
+// MaxNameLength bounds the name of a user or token.
+const MaxNameLength = 200
+
+// checkName adds the problems of a user's or token's name to fe: required, at most
+// MaxNameLength characters, one line without control characters.
+func checkName(fe *apperr.Fields, name string) {
+	switch {
+	case name == "":
+		fe.Add("name", apperr.Required, "is required")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		fe.Add("name", apperr.TooLong, "must be at most %d characters", MaxNameLength)
+	default:
+		if e := validate.CleanText("name", name, false); e != nil {
+			*fe = append(*fe, *e)
+		}
+	}
 }

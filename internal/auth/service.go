@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -39,7 +40,8 @@ type Service struct {
 	// down caches nothing.
 	CacheTTL time.Duration
 
-	cache principalCache
+	cache    principalCache
+	siteKeys sync.Map // name → []byte, once read (sitekeys.go)
 }
 
 // NewService returns a Service with default limits, a 12-hour session and principals
@@ -227,5 +229,5 @@ func (s *Service) checkRoleMember(ctx context.Context, fe *apperr.Fields, role R
 
 func validEmail(e string) bool {
 	a, err := mail.ParseAddress(e)
-	return err == nil && a.Address == e && strings.Contains(e, "@")
+	return len(e) <= 254 && err == nil && a.Address == e && strings.Contains(e, "@")
 }

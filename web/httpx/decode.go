@@ -8,13 +8,16 @@ import (
 	"strings"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/validate"
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 )
 
 // Decode reads the JSON body into v strictly: an empty or malformed body is a 400,
-// unknown fields, wrong types and bad values are a 422 naming the field by its path.
+// unknown fields, wrong types and bad values are a 422 naming the field by its path, and
+// so are control characters and strings, lists and numbers beyond their limits
+// (validate.Bounds: the `validate` tags, or a default).
 func Decode(c *fiber.Ctx, v any) error {
 	return DecodeJSON(c.Body(), v)
 }
@@ -26,7 +29,9 @@ func DecodeJSON(body []byte, v any) error {
 	}
 	err := json.Unmarshal(body, v, json.RejectUnknownMembers(true))
 	if err == nil {
-		return nil
+		// Every text clean and every string, list and number within its limits, so no
+		// NUL reaches PostgreSQL and no list outgrows a statement's parameters.
+		return validate.Bounds(v)
 	}
 	var se *json.SemanticError
 	if errors.As(err, &se) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,45 @@ func TestColumns(t *testing.T) {
 	got, _ := f.GetRows("Rows")
 	if len(got) != 2 || got[0][1] != "Inhabitants" || got[1][1] != "-1234" || got[1][2] != "2026-06-01 12:00" {
 		t.Errorf("sheet = %v", got)
+	}
+}
+
+// A download's dates are Excel dates (numbers with a date format, so they sort and
+// filter as dates), its times their minute in Copenhagen, and its header row has an
+// autofilter.
+func TestXLSXDatesAndAutofilter(t *testing.T) {
+	rows := []row{{"a", 1, time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC), civil.MustParse("2026-06-02")}, {Name: "no dates"}}
+	st, body := get(t, "/x/1", func(c *fiber.Ctx) error {
+		return SendColumns(c, i18n.For(i18n.DA), "r.xlsx", "Rows", cols, rows)
+	})
+	if st != 200 {
+		t.Fatalf("xlsx: %d", st)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cell, want := range map[string]string{"C2": "2026-06-01 12:00", "D2": "2026-06-02", "C3": "", "D3": ""} {
+		if got, _ := f.GetCellValue("Rows", cell); got != want {
+			t.Errorf("%s = %q, want %q", cell, got, want)
+		}
+	}
+	for cell, want := range map[string]string{"C2": "46174.5", "D2": "46175"} {
+		raw, _ := f.GetCellValue("Rows", cell, excelize.Options{RawCellValue: true})
+		if raw != want {
+			t.Errorf("%s holds %q, want the Excel date %s", cell, raw, want)
+		}
+		if typ, _ := f.GetCellType("Rows", cell); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			t.Errorf("%s is text, not a date", cell)
+		}
+	}
+	filtered := false
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm._FilterDatabase" && strings.HasSuffix(dn.RefersTo, "!$A$1:$D$3") {
+			filtered = true
+		}
+	}
+	if !filtered {
+		t.Errorf("no autofilter over the header row and the rows: %+v", f.GetDefinedName())
 	}
 }

@@ -3,8 +3,10 @@ package httpx
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/db"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -46,7 +48,26 @@ func StatusOf(err error) int {
 	if errors.As(err, &fe) {
 		return fe.Code
 	}
-	return kindStatus[apperr.KindOf(err)]
+	k := apperr.KindOf(err)
+	if k == apperr.KindInternal && db.Unavailable(err) {
+		return fiber.StatusServiceUnavailable
+	}
+	return kindStatus[k]
+}
+
+// RetryAfter is the Retry-After of an answer of status for err: a rate limit's own
+// wait, a few seconds for an unreachable database; 0 for none.
+func RetryAfter(status int, err error) time.Duration {
+	switch status {
+	case fiber.StatusTooManyRequests:
+		if d := apperr.RetryAfterOf(err); d > 0 {
+			return d
+		}
+		return time.Minute
+	case fiber.StatusServiceUnavailable:
+		return 5 * time.Second
+	}
+	return 0
 }
 
 // ProblemOf turns err into the problem document the client sees. Internal errors show
@@ -57,6 +78,8 @@ func ProblemOf(err error, reqID string) Problem {
 	var ae *apperr.Error
 	var fe *fiber.Error
 	switch {
+	case status == fiber.StatusServiceUnavailable:
+		p.Detail = "the service is unavailable for a moment; try again shortly (request id " + reqID + ")"
 	case status >= 500:
 		p.Detail = "internal error; quote request id " + reqID
 	case errors.As(err, &ae):

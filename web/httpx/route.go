@@ -69,7 +69,38 @@ func NewAPI(app fiber.Router, a Authenticator) *API { return &API{app: app, auth
 // Handle serves r under Base behind its role check.
 func (a *API) Handle(r Route) {
 	a.routes = append(a.routes, r)
-	a.app.Add(r.Method, Base+r.Path, a.authorize(r.Roles), r.Handler)
+	a.app.Add(r.Method, Base+r.Path, a.authorize(r.Roles), CheckQuery, r.Handler)
+}
+
+// NoRoute answers a request under Base that no route took: 405 with Allow when the
+// path is a route's with another method, 404 otherwise; both problem+json.
+func (a *API) NoRoute(c *fiber.Ctx) error {
+	path := strings.TrimSuffix(strings.TrimPrefix(c.Path(), Base), "/")
+	var allow []string
+	for _, r := range a.routes {
+		if r.Method != c.Method() && matchPath(r.Path, path) && !slices.Contains(allow, r.Method) {
+			allow = append(allow, r.Method)
+		}
+	}
+	if len(allow) > 0 {
+		c.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
+		return fiber.NewError(fiber.StatusMethodNotAllowed, "method "+c.Method()+" is not allowed here; use "+strings.Join(allow, ", "))
+	}
+	return apperr.NotFound("no such endpoint: %s %s", c.Method(), c.Path())
+}
+
+// matchPath reports whether path fits the fiber pattern ("/members/:id").
+func matchPath(pattern, path string) bool {
+	ps, qs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(qs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], ":") && ps[i] != qs[i] || strings.HasPrefix(ps[i], ":") && qs[i] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Routes returns every route registered, in order.

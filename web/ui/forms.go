@@ -68,8 +68,27 @@ func FormErrorsOf(l i18n.Lang, form string, err error, fields ...Field) (e FormE
 	return sayFields(l, form, ae.Fields, fields), true
 }
 
+// FormErrorsSaid is FormErrorsOf with a domain's own way of saying a field error: say
+// returns the message of x for the input id (the field path of an error no input
+// holds).
+func FormErrorsSaid(l i18n.Lang, err error, say func(id string, x apperr.FieldError) string, fields ...Field) (e FormErrors, ok bool) {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
+		return e, false
+	}
+	return placeFields(l, ae.Fields, fields, say), true
+}
+
 func sayFields(l i18n.Lang, form string, errs []apperr.FieldError, fields []Field) FormErrors {
-	label := func(path string) string {
+	label := labelFunc(l, fields)
+	return placeFields(l, errs, fields, func(id string, x apperr.FieldError) string {
+		return l.Say(x, label, "form."+form+"."+id+"."+x.Code.String())
+	})
+}
+
+// labelFunc names a field path by the label of fields that has it, else field.<path>.
+func labelFunc(l i18n.Lang, fields []Field) func(string) string {
+	return func(path string) string {
 		for _, f := range fields {
 			if f.Path == path && f.Label != "" {
 				return l.T(f.Label)
@@ -77,17 +96,19 @@ func sayFields(l i18n.Lang, form string, errs []apperr.FieldError, fields []Fiel
 		}
 		return l.FieldLabel(path)
 	}
-	say := func(x apperr.FieldError, id string) FormError {
-		msg := l.Say(x, label, "form."+form+"."+id+"."+x.Code.String())
-		return FormError{Field: x.Field, ID: id, Label: label(x.Field), Message: msg}
-	}
+}
+
+// placeFields gives each of errs to the input of the first of fields whose Path holds
+// it, the rest to the inputs named by their paths, after them; say says each.
+func placeFields(l i18n.Lang, errs []apperr.FieldError, fields []Field, say func(id string, x apperr.FieldError) string) FormErrors {
+	label := labelFunc(l, fields)
 	var e FormErrors
 	placed := make([]bool, len(errs))
 	for _, f := range fields {
 		for i, x := range errs {
 			if !placed[i] && holds(f.Path, x.Field) {
 				placed[i] = true
-				fe := say(x, f.ID)
+				fe := FormError{Field: x.Field, ID: f.ID, Label: label(x.Field), Message: say(f.ID, x)}
 				if f.Label != "" {
 					fe.Label = l.T(f.Label)
 				}
@@ -97,10 +118,28 @@ func sayFields(l i18n.Lang, form string, errs []apperr.FieldError, fields []Fiel
 	}
 	for i, x := range errs {
 		if !placed[i] {
-			e.Add(say(x, x.Field))
+			e.Add(FormError{Field: x.Field, ID: x.Field, Label: label(x.Field), Message: say(x.Field, x)})
 		}
 	}
 	return e
+}
+
+// Unindexed is a field path without its indices, for a catalogue key that speaks of
+// every item of a list: "lines[0].serials[3]" → "lines.serials".
+func Unindexed(path string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range path {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // holds reports whether the field path p is field or holds it: "lines" holds

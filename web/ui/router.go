@@ -7,15 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
-	"github.com/redis/go-redis/v9"
 )
 
 //go:embed static
@@ -45,8 +43,11 @@ type Config struct {
 	Auth interface {
 		Authenticate(ctx context.Context, token string) (auth.Principal, error)
 	}
-	Redis         redis.UniversalClient // keeps the CSRF tokens, shared by every instance
-	SecureCookies bool                  // cookies for HTTPS only
+	// Keys gives the secret the CSRF tokens are signed with, shared by every instance.
+	Keys KeySource
+	// SecureCookies marks cookies for HTTPS only even on a request that came over
+	// HTTP; they are whenever the request came over HTTPS (IsHTTPS).
+	SecureCookies bool
 }
 
 // Serve serves the static files, the language switch and the pages of p on app. Call it
@@ -58,9 +59,9 @@ func Serve(app *fiber.App, p Router, cfg Config) {
 	app.Get("/lang/:code", func(c *fiber.Ctx) error {
 		code := i18n.For(c.Params("code")).Code()
 		c.Cookie(&fiber.Cookie{Name: LangCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax"})
-		return c.Redirect(SafeNext(c.Query("next")))
+		return c.Redirect(httpx.SafeNext(c.Query("next")))
 	})
-	g := app.Group("", csrfCheck(cfg), session(cfg))
+	g := app.Group("", cleanInputs, csrfCheck(cfg), session(cfg))
 	for _, pg := range p.pages {
 		if pg.method == "" {
 			g.All(pg.path, pg.handlers...)
@@ -104,23 +105,6 @@ func Require(roles []auth.Role) fiber.Handler {
 		}
 		return c.Next()
 	}
-}
-
-func csrfCheck(cfg Config) fiber.Handler {
-	return csrf.New(csrf.Config{
-		KeyLookup:      "form:_csrf",
-		CookieName:     "fsc_csrf",
-		CookieSameSite: "Lax",
-		CookieHTTPOnly: true,
-		CookieSecure:   cfg.SecureCookies,
-		Expiration:     12 * time.Hour,
-		ContextKey:     csrfKey,
-		Storage:        redisStorage{c: cfg.Redis, prefix: "fsc:csrf:"},
-		Extractor:      csrf.CsrfFromForm("_csrf"),
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return apperr.Forbidden("the form has expired or did not come from this site; reload the page and try again")
-		},
-	})
 }
 
 // session puts the principal of the session cookie, if valid, in the context.

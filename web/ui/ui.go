@@ -11,9 +11,9 @@
 package ui
 
 import (
-	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/gofiber/fiber/v2"
 )
@@ -41,10 +41,10 @@ func Flash(c *fiber.Ctx, key string) {
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: key, Path: "/", HTTPOnly: true, SameSite: "Lax", MaxAge: 60})
 }
 
-// SetSession gives the browser the session token until expires; secure marks the
-// cookie for HTTPS only.
+// SetSession gives the browser the session token until expires. The cookie is for
+// HTTPS only when the request came over HTTPS (IsHTTPS) or secure says so.
 func SetSession(c *fiber.Ctx, token string, expires time.Time, secure bool) {
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: secure,
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: secure || IsHTTPS(c),
 		SameSite: "Lax", Expires: expires})
 }
 
@@ -56,10 +56,6 @@ func ClearSession(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", HTTPOnly: true, Expires: time.Unix(0, 0)})
 }
 
-// SafeNext keeps a redirect target on this site: anything but a local path is "/".
-func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	return next
-}
+// SafeNext keeps a redirect target on this site: anything but a local path is "/"
+// (httpx.SafeNext, the one decision).
+func SafeNext(next string) string { return httpx.SafeNext(next) }

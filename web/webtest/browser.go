@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/fsc/backoffice/internal/validate"
 )
@@ -38,6 +39,17 @@ type Browser struct {
 	TS   *Server
 	Base string          // http://127.0.0.1:port
 	Ctx  context.Context // the chromedp tab
+
+	dialogMu sync.Mutex
+	dialogs  []string // the messages of the confirm and alert dialogs the pages opened
+}
+
+// Dialogs returns the messages of the dialogs (confirm, alert) the pages have opened so
+// far, oldest first. Every dialog is accepted, as a user who clicks OK would.
+func (b *Browser) Dialogs() []string {
+	b.dialogMu.Lock()
+	defer b.dialogMu.Unlock()
+	return append([]string(nil), b.dialogs...)
 }
 
 // syncBuffer collects the browser's output; chromedp writes it from its own goroutine.
@@ -149,7 +161,24 @@ func StartBrowser(t *testing.T) *Browser {
 		t.Fatalf("start %s: %v\nbrowser output:\n%s", execPath, err, out.String())
 	}
 	t.Logf("%s started in %v; app at http://%s", execPath, time.Since(start).Round(time.Millisecond), ln.Addr())
-	return &Browser{T: t, TS: ts, Base: "http://" + ln.Addr().String(), Ctx: tabCtx}
+	b := &Browser{T: t, TS: ts, Base: "http://" + ln.Addr().String(), Ctx: tabCtx}
+	// A page that asks (confirm) waits for the answer, and so does the click that opened
+	// it: a second goroutine notes the question and says OK.
+	dialogs := chromedp.Events(tabCtx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.dialogMu.Lock()
+			b.dialogs = append(b.dialogs, ev.Message)
+			b.dialogMu.Unlock()
+			if _, err := chromedp.Call(tabCtx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	return b
 }
 
 // stepCtx limits one step, so a wrong page fails in seconds rather than at the end of

@@ -17,14 +17,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/testenv"
 	"github.com/fsc/backoffice/internal/wire"
 	"github.com/fsc/backoffice/web"
 	"github.com/fsc/backoffice/web/httpx"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
 )
 
 const (
@@ -59,8 +63,21 @@ type Server struct {
 // it opened closes when t ends.
 func New(t *testing.T) *Server {
 	t.Helper()
-	g := testenv.DB(t)
-	r := testenv.Redis(t)
+	return NewOn(t, testenv.DB(t), testenv.Redis(t))
+}
+
+// NewUnreachableRedis is New with a Redis that refuses every connection: the web as it
+// is during a Redis outage.
+func NewUnreachableRedis(t *testing.T) *Server {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return NewOn(t, testenv.DB(t), &jobs.Redis{Client: c})
+}
+
+// NewOn is New on the database g and Redis r.
+func NewOn(t *testing.T, g *gorm.DB, r *jobs.Redis) *Server {
+	t.Helper()
 	sv := wire.New(g, r, wire.Options{})
 	cs, as := sv.Contracts, sv.Auth
 	s := web.New(web.Deps{DB: g, Redis: r, Dispatcher: sv.Dispatcher, Auth: as, Contracts: cs, Inventory: sv.Inventory,

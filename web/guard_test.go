@@ -1,0 +1,86 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/fsc/backoffice/web/webtest"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Whatever a handler puts in Location, the answer's redirect stays on this site.
+func TestEveryRedirectStaysOnThisSite(t *testing.T) {
+	ts := webtest.New(t)
+	ts.App.Get("/zz-redirect", func(c *fiber.Ctx) error { return c.Redirect(c.Query("to")) })
+	for to, want := range map[string]string{
+		"https://evil.example": "/", "//evil.example": "/", "/%2F/evil": "/", "https:evil": "/", "/\\evil": "/", "/ok?a=1": "/ok?a=1",
+	} {
+		resp, err := ts.App.Test(httptest.NewRequest("GET", "/zz-redirect?to="+urlQuery(to), nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("redirect to %q: Location %q, want %q", to, got, want)
+		}
+	}
+}
+
+func urlQuery(s string) string {
+	out := ""
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '.' {
+			out += string(c)
+		} else {
+			out += "%" + string("0123456789ABCDEF"[c>>4]) + string("0123456789ABCDEF"[c&15])
+		}
+	}
+	return out
+}
+
+// The OpenAPI document says the limits decoding enforces.
+func TestOpenAPISaysTheLimits(t *testing.T) {
+	ts := webtest.New(t)
+	_, raw := ts.Do("GET", "/api/v1/openapi.json", "", nil)
+	var doc map[string]any
+	webtest.DecodeInto(t, raw, &doc)
+	body := func(path, method string) map[string]any {
+		op := doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)
+		return op["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+	}
+	prop := func(s map[string]any, name string) map[string]any {
+		return s["properties"].(map[string]any)[name].(map[string]any)
+	}
+	m := body("/api/v1/members", "post")
+	if p := prop(m, "inhabitants"); p["maximum"] != 1e8 || p["minimum"] != 0.0 {
+		t.Errorf("inhabitants: %v", p)
+	}
+	if p := prop(m, "name"); p["maxLength"] != 200.0 {
+		t.Errorf("name: %v", p)
+	}
+	r := body("/api/v1/receipts", "post")
+	lines := prop(r, "lines")
+	serials := prop(lines["items"].(map[string]any), "serials")
+	if lines["maxItems"] != 1000.0 || serials["maxItems"] != 10000.0 || serials["items"].(map[string]any)["maxLength"] != 64.0 {
+		t.Errorf("receipt lines %v, serials %v", lines["maxItems"], serials)
+	}
+	if p := prop(lines["items"].(map[string]any), "unit_cost_ore"); p["maximum"] != 1e11 {
+		t.Errorf("unit_cost_ore: %v", p)
+	}
+	if p := prop(body("/api/v1/auth/login", "post"), "email"); p["maxLength"] != 1000.0 {
+		t.Errorf("login email (the default): %v", p)
+	}
+}
+
+// inhabitants had no upper bound: 9,223,372,036,854,775,807 was accepted.
+func TestMemberNumbersHaveSaneRanges(t *testing.T) {
+	ts := webtest.New(t)
+	st, body := ts.Do("POST", "/api/v1/members", "admin", `{"code":"999","name":"Big","kind":"municipality","ean":"5798000416604",`+
+		`"inhabitants":9223372036854775807,"inhabitants_65_plus":9223372036854775807}`)
+	webtest.ExpectFields(t, st, body, "inhabitants", "inhabitants_65_plus")
+	id := ts.Members["751"].ID
+	st, body = ts.Do("PATCH", "/api/v1/members/"+itoa(id), "admin", `{"inhabitants":100000001}`)
+	webtest.ExpectFields(t, st, body, "inhabitants")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,122 @@
+package orders
+
+import (
+	"slices"
+
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/ui"
+	"github.com/gofiber/fiber/v2"
+)
+
+// mountBoard registers the orders board (a member's own orders) and its download.
+func (h *Handlers) mountBoard(r ui.Router) {
+	r.Get("/orders", memberAndStaff, h.ordersPage)
+	r.Get("/orders.xlsx", memberAndStaff, h.ordersExport)
+}
+
+type statusTab struct {
+	Status, Href string
+	Count        int64
+	Active       bool
+}
+
+type orderRow struct {
+	orders.Order
+	MemberName, KitName string
+	CreatedOn           civil.Date
+	Late                bool
+}
+
+type ordersView struct {
+	Staff, Member bool
+	Status        string
+	Tabs          []statusTab
+	Total, Late   int64
+	Rows          []orderRow
+	Pager         ui.Pager
+	Export        string
+}
+
+func (h *Handlers) ordersPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p, _ := auth.From(ctx)
+	pg, err := httpx.PageParams(c)
+	if err != nil {
+		return err
+	}
+	status := c.Query("status")
+	if status != "" && !slices.Contains(orders.Statuses, orders.Status(status)) {
+		status = ""
+	}
+	list, next, err := h.Orders.List(ctx, orders.Filter{Status: orders.Status(status), After: pg.After, Limit: pg.Limit})
+	if err != nil {
+		return err
+	}
+	n, err := h.Orders.CountOrders(ctx, 0)
+	if err != nil {
+		return err
+	}
+	counts := n.ByStatus
+	v := ordersView{Staff: p.IsStaff(), Member: p.Role == auth.RoleMember, Status: status, Late: n.Late, Total: n.Total,
+		Export: "/orders.xlsx?status=" + status}
+	v.Tabs = append(v.Tabs, statusTab{Href: "/orders", Count: v.Total, Active: status == ""})
+	for _, st := range orders.Statuses {
+		v.Tabs = append(v.Tabs, statusTab{Status: string(st), Href: "/orders?status=" + string(st), Count: counts[st], Active: status == string(st)})
+	}
+	names, today := h.lookups(ctx), civil.Today()
+	for i := range list {
+		o := &list[i]
+		r := orderRow{Order: *o, KitName: names.kit(o.KitID), CreatedOn: civil.Of(o.CreatedAt), Late: o.IsLate(today)}
+		if v.Staff {
+			r.MemberName = names.member(o.MemberID)
+		}
+		v.Rows = append(v.Rows, r)
+	}
+	v.Pager = ui.PagerFor(c, pg, next)
+	title := "ord.mine.title"
+	if v.Staff {
+		title = "ord.list.title"
+	}
+	return h.UI.Render(c, "ord_list", title, v)
+}
+
+func (h *Handlers) ordersExport(c *fiber.Ctx) error {
+	ctx, l := c.UserContext(), ui.Lang(c)
+	p, _ := auth.From(ctx)
+	status := c.Query("status")
+	if status != "" && !slices.Contains(orders.Statuses, orders.Status(status)) {
+		status = ""
+	}
+	names, today := h.lookups(ctx), civil.Today()
+	list, err := httpx.All(func(after int64) ([]orders.Order, int64, error) {
+		return h.Orders.List(ctx, orders.Filter{Status: orders.Status(status), After: after, Limit: 500})
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(list))
+	for i := range list {
+		o := &list[i]
+		late := l.T("common.no")
+		if o.IsLate(today) {
+			late = l.T("common.yes")
+		}
+		row := []any{o.Number, o.CreatedAt}
+		if p.IsStaff() {
+			row = append(row, names.member(o.MemberID))
+		}
+		row = append(row, o.CitizenRef, names.kit(o.KitID), l.T("ord.statuses."+string(o.Status)), o.RequestedOn, late,
+			o.Delivery.Name, o.Delivery.Street, o.Delivery.Postcode, o.Delivery.City)
+		rows = append(rows, row)
+	}
+	header := []string{l.T("ord.number"), l.T("ord.created")}
+	if p.IsStaff() {
+		header = append(header, l.T("ord.member"))
+	}
+	header = append(header, l.T("ord.f.citizen_ref"), l.T("ord.kit"), l.T("ord.status"), l.T("ord.f.requested_on"), l.T("ord.late"),
+		l.T("ord.f.delivery_name"), l.T("ord.f.delivery_street"), l.T("ord.f.delivery_postcode"), l.T("ord.f.delivery_city"))
+	return httpx.SendXLSX(c, "orders.xlsx", l.T("ord.list.title"), header, rows)
+}
