@@ -24,6 +24,7 @@ import (
 	"maps"
 
 	"github.com/fsc/backoffice/web/admin"
+	webcontracts "github.com/fsc/backoffice/web/contracts"
 	"github.com/fsc/backoffice/web/home"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/inventory"
@@ -48,7 +49,7 @@ func funcs() template.FuncMap {
 // mount registers every API route and page. The API comes first: the pages' session
 // and CSRF checks apply to what is registered after them.
 func (s *Server) mount() {
-	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates, webhooks.Templates, webreports.Templates)
+	r, err := ui.NewRenderer(funcs(), home.Templates, admin.Templates, inventory.Templates, orders.Templates, websupport.Templates, webhooks.Templates, webreports.Templates, webcontracts.Templates)
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a test sees it first
 	}
@@ -64,6 +65,7 @@ func (s *Server) mount() {
 	(&websupport.Handlers{Support: s.Support, Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 	(&webhooks.Handlers{Webhooks: s.Webhooks, UI: r}).Mount(s.api, pages)
 	(&webreports.Handlers{Reports: s.Reports, Contracts: s.Contracts, UI: r}).Mount(s.api, pages)
+	(&webcontracts.Handlers{Contracts: s.Contracts, Inventory: s.Inventory, UI: r}).Mount(s.api, pages)
 
 	// Anything else under the API base is a JSON 404, not an HTML page.
 	s.App.Use(httpx.Base, func(c *fiber.Ctx) error { return s.api.NoRoute(c) })

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
 	"github.com/fsc/backoffice/internal/wire"
@@ -47,6 +48,13 @@ func open(ctx context.Context, cfg *Config) (*app, error) {
 	}
 	s := wire.New(g, r, wire.Options{CarrierURL: cfg.CarrierURL, ShutdownTimeout: cfg.ShutdownTimeout, CitizenRetention: cfg.CitizenRetention,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate, Centre: cfg.centre()})
+	if cfg.ContractNoticeDays <= 0 || cfg.ContractNoticeDays > contracts.MaxExpiringDays {
+		s.Close()
+		r.Close()
+		db.Close(g)
+		return nil, fmt.Errorf("FSC_CONTRACT_NOTICE_DAYS %d: want 1 to %d", cfg.ContractNoticeDays, contracts.MaxExpiringDays)
+	}
+	s.Contracts.NoticeDays = cfg.ContractNoticeDays
 	return &app{Services: s, cfg: cfg}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/reports"
 	"github.com/peterbourgon/ff/v3"
@@ -41,6 +42,9 @@ type Config struct {
 	CentreGLN           string
 	CentreCVR           string
 	VATRateBP           int64
+	// ContractNoticeDays is how many days ahead of a contract's notice deadline and end
+	// the daily check raises its notices.
+	ContractNoticeDays int
 }
 
 // bind registers the flags of c on fs, with their defaults.
@@ -65,6 +69,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.CentreGLN, "centre-gln", "", "the centre's GLN (EAN) on e-invoices")
 	fs.StringVar(&c.CentreCVR, "centre-cvr", "", "the centre's CVR number on e-invoices")
 	fs.Int64Var(&c.VATRateBP, "vat-rate-bp", 2500, "VAT on e-invoices in basis points (2500 = 25 %)")
+	fs.IntVar(&c.ContractNoticeDays, "contract-notice-days", contracts.DefaultNoticeDays, "days before a contract's notice deadline and end that admins and finance are notified")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " ($" + envName(f.Name) + ")" })
 }
 

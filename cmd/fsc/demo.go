@@ -134,6 +134,9 @@ func loadDemoTx(ctx context.Context, a *app) ([]demoLogin, error) {
 	if err := demoOrders(ctx, a, kits, byCode); err != nil {
 		return nil, fmt.Errorf("demo orders: %w", err)
 	}
+	if err := demoContracts(ctx, a, byCode); err != nil {
+		return nil, fmt.Errorf("demo contracts: %w", err)
+	}
 	if err := demoSupport(ctx, a, byCode); err != nil {
 		return nil, fmt.Errorf("demo support: %w", err)
 	}

@@ -88,7 +88,10 @@ func (h *Handlers) membersExport(c *fiber.Ctx) error {
 type memberView struct {
 	Member         *contracts.Member
 	Participations []contracts.Participation
+	Contracts      []contracts.Contract // the contracts it participates in, at any time
+	Figures65Gaps  bool                 // some figures lack the 65+ figure
 	CanEdit        bool
+	IsAdmin        bool
 }
 
 func (h *Handlers) memberPage(c *fiber.Ctx) error {
@@ -105,6 +108,16 @@ func (h *Handlers) memberPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cs, err := h.Contracts.MemberContracts(ctx, id)
+	if err != nil {
+		return err
+	}
 	pr, _ := auth.From(ctx)
-	return h.UI.Render(c, "member", "members.title", memberView{Member: m, Participations: ps, CanEdit: pr.IsStaff()})
+	v := memberView{Member: m, Participations: ps, Contracts: cs, CanEdit: pr.IsStaff(), IsAdmin: pr.Role == auth.RoleAdmin}
+	for _, f := range m.Figures {
+		if f.Inhabitants65Plus == nil {
+			v.Figures65Gaps = true
+		}
+	}
+	return h.UI.Render(c, "member", "members.title", v)
 }

@@ -173,3 +173,18 @@ func ExpectFields(t *testing.T, status int, body []byte, fields ...string) {
 		}
 	}
 }
+
+// AddUser creates the user key (e-mail key@example.dk, name key, Password) with role
+// and its member or vendor, logs it in and adds its token to Tokens.
+func (ts *Server) AddUser(key string, role auth.Role, memberID, vendorID *int64) {
+	ts.T.Helper()
+	in := auth.NewUser{Email: key + "@example.dk", Name: key, Password: Password, Role: role, MemberID: memberID, VendorID: vendorID}
+	if _, err := ts.Auth.CreateUser(ts.Ctx, in); err != nil {
+		ts.T.Fatal(err)
+	}
+	sess, err := ts.Auth.Login(db.NewContext(context.Background(), ts.DB), in.Email, Password, "setup-"+key)
+	if err != nil {
+		ts.T.Fatal(err)
+	}
+	ts.Tokens[key] = sess.Token
+}
