@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/fsc/backoffice/internal/db"
@@ -22,7 +23,9 @@ import (
 // created by a receipt or an import) or countRecalled. The deltas of a transaction are
 // gathered and written once at its end, in key order: racing transactions then never
 // lock two count rows in opposite orders (no deadlock), and hold them only from that
-// write to their commit.
+// write to their commit. Each key is kept in countShards rows (a transaction writes to
+// one shard it picks at random), so that orders reserving the same product do not all
+// queue on one row; a count is the sum of its shards, and a shard may be negative.
 
 type countKey struct {
 	ProductID  int64
@@ -53,6 +56,9 @@ func keyOf(d *Device) countKey {
 }
 
 type countDeltas map[countKey]int64
+
+// countShards is how many rows share each count.
+const countShards = 16
 
 type countsTxKey struct{}
 
@@ -120,26 +126,23 @@ func flushCounts(ctx context.Context, deltas countDeltas) error {
 		}
 	}
 	slices.SortFunc(keys, countKey.compare)
-	conn := db.Conn(ctx)
-	for _, k := range keys {
-		n := deltas[k]
-		res := conn.Table("device_counts").
-			Where("product_id = ? AND location_id = ? AND state = ? AND recalled = ?", k.ProductID, k.LocationID, k.State, k.Recalled).
-			Update("n", gorm.Expr("n + ?", n))
-		if res.Error != nil {
-			return fmt.Errorf("device counts: %w", res.Error)
-		}
-		if res.RowsAffected == 1 {
-			continue
-		}
-		// The first device of its kind here; the upsert covers a racing first.
-		err := conn.Table("device_counts").Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "product_id"}, {Name: "location_id"}, {Name: "state"}, {Name: "recalled"}},
-			DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("device_counts.n + ?", n)}),
-		}).Create(map[string]any{"product_id": k.ProductID, "location_id": k.LocationID, "state": k.State, "recalled": k.Recalled, "n": n}).Error
-		if err != nil {
-			return fmt.Errorf("device counts: %w", err)
-		}
+	if len(keys) == 0 {
+		return nil
+	}
+	// One statement for all keys: its rows are written (and locked) in the order given,
+	// the key order.
+	shard := rand.IntN(countShards)
+	rows := make([]map[string]any, len(keys))
+	for i, k := range keys {
+		rows[i] = map[string]any{"product_id": k.ProductID, "location_id": k.LocationID, "state": k.State,
+			"recalled": k.Recalled, "shard": shard, "n": deltas[k]}
+	}
+	err := db.Conn(ctx).Table("device_counts").Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "product_id"}, {Name: "location_id"}, {Name: "state"}, {Name: "recalled"}, {Name: "shard"}},
+		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("device_counts.n + excluded.n")}),
+	}).Create(rows).Error
+	if err != nil {
+		return fmt.Errorf("device counts: %w", err)
 	}
 	for k := range deltas {
 		delete(deltas, k) // a hook may run once more (one registered by another)
@@ -159,7 +162,8 @@ func CountDrift(ctx context.Context) ([]string, error) {
 		N          int64
 	}
 	var kept, full []row
-	if err := db.Conn(ctx).Table("device_counts").Where("n <> 0").Scan(&kept).Error; err != nil {
+	if err := db.Conn(ctx).Table("device_counts").Select("product_id, location_id, state, recalled, SUM(n) AS n").
+		Group("product_id, location_id, state, recalled").Having("SUM(n) <> 0").Scan(&kept).Error; err != nil {
 		return nil, fmt.Errorf("device counts: %w", err)
 	}
 	if err := db.Conn(ctx).Table("devices").
@@ -198,8 +202,8 @@ func RecountDevices(ctx context.Context) error {
 	if err := conn.Exec("DELETE FROM device_counts").Error; err != nil {
 		return fmt.Errorf("recount devices: %w", err)
 	}
-	if err := conn.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, n)
-		SELECT product_id, COALESCE(location_id, 0), state, recalled, COUNT(*) FROM devices
+	if err := conn.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, shard, n)
+		SELECT product_id, COALESCE(location_id, 0), state, recalled, 0, COUNT(*) FROM devices
 		GROUP BY product_id, COALESCE(location_id, 0), state, recalled`).Error; err != nil {
 		return fmt.Errorf("recount devices: %w", err)
 	}
@@ -210,6 +214,7 @@ func init() {
 	db.Register(&gormigrate.Migration{
 		ID: "202612020210_inventory_device_counts",
 		Migrate: func(tx *gorm.DB) error {
+			// The first form, one row per count; 202612020310 replaces it by shards.
 			if err := tx.Exec(`CREATE TABLE device_counts (
 				product_id bigint NOT NULL REFERENCES products(id) ON DELETE RESTRICT,
 				location_id bigint NOT NULL,
@@ -219,8 +224,30 @@ func init() {
 				PRIMARY KEY (product_id, location_id, state, recalled))`).Error; err != nil {
 				return err
 			}
-			return RecountDevices(db.NewContext(context.Background(), tx))
+			return tx.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, n)
+				SELECT product_id, COALESCE(location_id, 0), state, recalled, COUNT(*) FROM devices
+				GROUP BY product_id, COALESCE(location_id, 0), state, recalled`).Error
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("device_counts") },
+	}, &gormigrate.Migration{
+		ID: "202612020310_inventory_device_counts_shards",
+		Migrate: func(tx *gorm.DB) error {
+			// Counts are derived: the table is rebuilt in its sharded form and recounted.
+			if err := tx.Migrator().DropTable("device_counts"); err != nil {
+				return err
+			}
+			if err := tx.Exec(`CREATE TABLE device_counts (
+				product_id bigint NOT NULL REFERENCES products(id) ON DELETE RESTRICT,
+				location_id bigint NOT NULL,
+				state varchar(16) NOT NULL,
+				recalled boolean NOT NULL,
+				shard smallint NOT NULL DEFAULT 0,
+				n bigint NOT NULL DEFAULT 0,
+				PRIMARY KEY (product_id, location_id, state, recalled, shard))`).Error; err != nil {
+				return err
+			}
+			return RecountDevices(db.NewContext(context.Background(), tx))
+		},
+		Rollback: func(tx *gorm.DB) error { return nil },
 	})
 }

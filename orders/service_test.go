@@ -151,6 +151,7 @@ func TestRacingOrdersNeverShareADevice(t *testing.T) {
 		if resRows != 10 {
 			t.Fatalf("reservation rows = %d", resRows)
 		}
+		assertCounts(t, f) // the stock figures above are the kept counts: equal to a full count
 	}
 }
 
