@@ -73,7 +73,9 @@ func (h *Handlers) devicesPage(c *fiber.Ctx) error {
 		var ds []inventory.Device
 		if pr.IsStaff() {
 			ds, err = h.Inventory.FindBySerial(ctx, v.Serial)
-		} else {
+		}
+		if err == nil && len(ds) == 0 {
+			// Not a whole serial: the devices whose serial starts so (the member's own only).
 			ds, _, err = h.Inventory.ListDevices(ctx, inventory.DeviceFilter{Serial: v.Serial, Limit: 50})
 		}
 		if err != nil {

@@ -26,14 +26,22 @@ func TestInventoryScannerSearchRedirectsToTheDevice(t *testing.T) {
 	}
 	b.ExpectPage("/devices?serial=NOPE-1", 200, "Ingen enhed har serienummeret NOPE-1.")
 
-	// The same serial on two products lists both.
-	tab := f.devices["TAB-0001"]
-	f.receive(t, ts, f.loc.ID, f.oxi.ID, "TAB-0001")
-	body = b.ExpectPage("/devices?serial=TAB-0001", 200, "Flere enheder har serienummeret TAB-0001")
-	for _, id := range []int64{tab, f.devices["TAB-0001"]} {
-		if !strings.Contains(body, fmt.Sprintf(`href="/devices/%d"`, id)) {
-			t.Errorf("the list of matches lacks device %d", id)
+	// Serials are matched ignoring case, and by prefix: a scan in lower case opens the
+	// device; the start of a serial lists every device it begins.
+	st, _, loc = b.Get("/devices?serial=" + url.QueryEscape("tab-0002"))
+	if want := fmt.Sprintf("/devices/%d", f.devices["TAB-0002"]); st != 303 || loc != want {
+		t.Fatalf("scan tab-0002: %d to %q; want 303 to %s", st, loc, want)
+	}
+	body = b.ExpectPage("/devices?serial=TAB-000", 200)
+	for _, serial := range []string{"TAB-0001", "TAB-0002"} {
+		if !strings.Contains(body, fmt.Sprintf(`href="/devices/%d"`, f.devices[serial])) {
+			t.Errorf("the devices whose serial starts TAB-000 leave out %s", serial)
 		}
+	}
+	// A serial that exists under another product is refused: one serial, one device.
+	if _, err := ts.Inventory.CreateReceipt(ts.Ctx, inventory.NewReceipt{LocationID: f.loc.ID, Lines: []inventory.NewReceiptLine{
+		{ProductID: f.oxi.ID, Serials: []string{"tab-0001"}}}}); err == nil {
+		t.Fatal("a receipt of tab-0001 under another product was accepted")
 	}
 
 	// Filters: state and product.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
@@ -34,8 +35,8 @@ type importQueued struct {
 // mountImportsAPI registers the file imports of devices.
 func (h *Handlers) mountImportsAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/devices/import",
-		Summary: "Receive devices from a .csv or .xlsx file (multipart: file with columns sku,serial; location_id): like a receipt, all or nothing, every bad row named rows[N].sku or rows[N].serial by its row in the file; 201 when done, 202 with import_id when queued (over 10000 rows)",
-		Roles:   logistics, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: h.apiImportDevices})
+		Summary: "Receive devices from a .csv or .xlsx file (multipart: file with columns sku,serial; location_id): like a receipt, all or nothing, every bad row named rows[N].sku or rows[N].serial by its row in the file; 201 when done, 202 with import_id when queued (over 10000 rows). With columns sku,serial,member_code,citizen_ref,deployed_on the file is the opening balance (logistics or admin; location_id optional)",
+		Roles:   []auth.Role{auth.RoleLogistics, auth.RoleAdmin}, Raw: true, Form: []string{"file", "location_id"}, Resp: importAnswer{}, Status: 201, Handler: h.apiImportDevices})
 	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id", Summary: "An import's status, progress (rows_done of rows_total) and first errors",
 		Roles: httpx.Staff, Resp: inventory.Import{}, Handler: h.apiGetImport})
 	api.Handle(httpx.Route{Method: "GET", Path: "/imports/:id/errors.xlsx", Summary: "An import's row errors as a workbook (row, field, message)",
@@ -50,9 +51,13 @@ func (h *Handlers) apiImportDevices(c *fiber.Ctx) error {
 	} else if fh.Size > inventory.MaxImportBytes {
 		fe.Add("file", apperr.TooLarge, "is larger than %d MB", inventory.MaxImportBytes>>20)
 	}
-	loc, perr := strconv.ParseInt(strings.TrimSpace(c.FormValue("location_id")), 10, 64)
-	if perr != nil || loc <= 0 {
-		fe.Add("location_id", apperr.NotPositive, "must be the id of a location (a positive whole number)")
+	// The service decides whether a location is needed (an opening balance needs none).
+	var loc int64
+	if v := strings.TrimSpace(c.FormValue("location_id")); v != "" {
+		var perr error
+		if loc, perr = strconv.ParseInt(v, 10, 64); perr != nil || loc <= 0 {
+			fe.Add("location_id", apperr.NotPositive, "must be the id of a location (a positive whole number)")
+		}
 	}
 	if err := fe.Err(); err != nil {
 		return err

@@ -51,6 +51,7 @@ var (
 func (h *Handlers) Mount(api httpx.Router, pages ui.Router) {
 	h.mountOrdersAPI(api)
 	h.mountShipmentsAPI(api)
+	h.mountListsAPI(api)
 	h.mountReturnsAPI(api)
 
 	h.mountBoard(pages)
