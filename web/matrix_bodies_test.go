@@ -40,5 +40,24 @@ func matrixBodies(ts *webtest.Server) map[string]any {
 		"POST /stocktakes/:id/counts":          map[string]any{"serials": []string{"MATRIX-SN-1"}},
 		"POST /stocktakes/:id/confirm":         map[string]any{"reason": "matrix"},
 		"POST /recalls":                        map[string]any{"product_id": 1, "vendor_ref": "V-1", "reason": "matrix", "serials": []string{"MATRIX-SN-1"}},
+		// Support, webhooks and billing (their own packages' matrices send bodies that
+		// must succeed; these need only be of the right shape).
+		"POST /tickets":               map[string]any{"member_id": m751, "channel": "portal", "category": "usage", "priority": "low", "subject": "Hjælp"},
+		"POST /tickets/:id/comments":  map[string]any{"body": "Status?"},
+		"POST /tickets/:id/status":    map[string]any{"status": "resolved", "note": "løst"},
+		"POST /tickets/:id/escalate":  map[string]any{"vendor_id": 1, "vendor_ref": "R-1"},
+		"POST /tickets/:id/swap":      map[string]any{"device_id": 1},
+		"POST /alarms":                map[string]any{"serial": "MATRIX-SN-1", "kind": "offline", "severity": "warning", "occurred_at": "2026-01-01T10:00:00Z"},
+		"POST /email-routes":          map[string]any{"member_id": m751, "pattern": "matrix.dk"},
+		"PUT /sla-policies/:priority": map[string]any{"first_response_minutes": 480, "resolution_minutes": 2400, "calendar": "business"},
+		"POST /webhooks":              map[string]any{"url": "https://hooks.example/fsc", "events": []string{"order.status_changed"}},
+		"POST /webhooks/:id/deliveries/:delivery_id/redeliver": nil,
+		"POST /allocation-keys":                                map[string]any{"code": "MATRIX", "name": "Nøgle", "weights": map[string]any{"equal": 1}},
+		"POST /allocations/preview":                            map[string]any{"allocation_key_id": 1, "scheme_id": 1, "period": "2026-10", "amount_ore": 100},
+		"POST /cost-pools":                                     map[string]any{"scheme_id": 1, "period": "2026-11", "name": "IT", "amount_ore": 100, "allocation_key_id": 1},
+		"POST /billing-runs":                                   map[string]any{"period": "2026-09"},
+		"POST /billing-runs/:id/recompute":                     nil,
+		"POST /billing-runs/:id/finalize":                      nil,
+		"POST /billing-adjustments":                            map[string]any{"member_id": m751, "period": "2026-11", "amount_ore": 100, "description": "Gebyr"},
 	}
 }
