@@ -13,8 +13,9 @@ package web
 //   - Its pages are templates/<name>.html defining "content", on the shared layout,
 //     with the partials of package ui ("pager", "table", "field_error"). Page names
 //     are global: NewRenderer refuses two of one name.
-//   - Its words go into web/i18n/da.toml and en.toml, in a table of its own; the
-//     wording of a new apperr code is error.<code> in both.
+//   - Its words go into its own catalogue pair web/i18n/<domain>.da.toml and
+//     <domain>.en.toml (each key once per language); the wording of a new apperr
+//     code is error.<code> in both.
 //   - Here: add its Templates to ui.NewRenderer and call its Mount in mount, between
 //     NewAPI and ui.Serve.
 //   - Its tests are in package <domain>_test, on webtest.New.
