@@ -81,6 +81,23 @@ func (s *Service) leave() {
 	}
 }
 
+// Check validates an order as Place would, without placing it, so that a form with a
+// field the caller could not even read (a malformed date) can still name every other
+// bad field at once. It returns Forbidden as Place does, Invalid naming every bad
+// field, or nil when Place would accept in now.
+func (s *Service) Check(ctx context.Context, in NewOrder) error {
+	p, err := auth.Require(ctx, placers...)
+	if err != nil {
+		return err
+	}
+	if !p.IsStaff() && (p.MemberID == nil || *p.MemberID != in.MemberID) {
+		return apperr.Forbidden("you can order only for your own member")
+	}
+	in.normalise()
+	_, err = s.checkOrder(ctx, &in, civil.Today())
+	return err
+}
+
 // Place creates an order and reserves it at once; it is backordered when stock is short.
 // idemKey, when not empty, makes a retry of the same request answer the original order,
 // and a reuse of the key for another request an Invalid error (CodeKeyReused). A member

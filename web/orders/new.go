@@ -1,7 +1,9 @@
 package orders
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,9 +92,22 @@ func (h *Handlers) orderNewSubmit(c *fiber.Ctx) error {
 		}
 	}
 	var o *orders.Order
-	err := pre.Err() // the service has no dry run: a bad date is said first, alone
+	err := pre.Err()
 	if err == nil {
 		o, err = h.Orders.Place(ctx, in, f.Key)
+	} else if cerr := h.Orders.Check(ctx, in); cerr != nil {
+		// Every error at once: the service's with the ones read here.
+		var ae *apperr.Error
+		if !errors.As(cerr, &ae) || ae.Kind != apperr.KindInvalid {
+			return cerr
+		}
+		all := pre
+		for _, x := range ae.Fields {
+			if !slices.ContainsFunc(pre, func(y apperr.FieldError) bool { return y.Field == x.Field }) {
+				all = append(all, x)
+			}
+		}
+		err = apperr.Invalid(all...)
 	}
 	if err != nil {
 		errs, ok := formErrorsOf(l, err, orderFields)

@@ -125,6 +125,17 @@ func TestOrderPagesFormErrorsInDanish(t *testing.T) {
 		t.Errorf("past date: %d: %s", st, webtest.PageSnippet(body))
 	}
 
+	// A date that cannot be read is said with every other error, not alone first.
+	form = f.orderForm("k-5", "010190-1234")
+	form.Set("requested_on", "31-02")
+	form.Set("delivery_postcode", "80")
+	st, body, _ = b.Post("/orders/new", form)
+	for _, want := range []string{`<a href="#requested_on">`, `<a href="#citizen_ref">`, `<a href="#delivery_postcode">`} {
+		if st != 422 || !strings.Contains(body, want) {
+			t.Errorf("unreadable date with other errors: %d, the summary lacks %q: %s", st, want, webtest.PageSnippet(body))
+		}
+	}
+
 	// In English the same rules speak English.
 	b.Cookies[ui.LangCookie] = i18n.EN
 	st, body, _ = b.Post("/orders/new", f.orderForm("k-4", "0101901234"))
