@@ -86,3 +86,14 @@ func migrateOrders(tx *gorm.DB) error {
 	}
 	return tx.Exec("CREATE INDEX idx_orders_status_id ON orders (status, id)").Error
 }
+
+func init() {
+	// The orders board finds an order by its citizen reference.
+	db.Register(&gormigrate.Migration{
+		ID: "202612020400_orders_citizen_ref_index",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_orders_citizen_ref ON orders (citizen_ref)").Error
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Exec("DROP INDEX IF EXISTS idx_orders_citizen_ref").Error },
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/audit"
@@ -221,8 +222,13 @@ func (s *Service) Get(ctx context.Context, id int64) (*Order, error) {
 type Filter struct {
 	Status   Status
 	MemberID int64
-	After    int64
-	Limit    int
+	// Query finds an order by its number (ignoring case) or its citizen reference (as
+	// written); at most 100 characters.
+	Query string
+	// Oldest lists oldest first (ids ascending) instead of newest first.
+	Oldest bool
+	After  int64
+	Limit  int
 }
 
 // List returns orders newest first after cursor f.After, with lines, and the next
@@ -232,8 +238,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	var fe apperr.Fields
 	if f.Status != "" && !validStatus(f.Status) {
-		return nil, 0, apperr.Invalid(apperr.Field("status", apperr.OneOf, "must be one of %s", "backordered, reserved, dispatching, shipped, delivered, cancelled"))
+		fe.Add("status", apperr.OneOf, "must be one of %s", "backordered, reserved, dispatching, shipped, delivered, cancelled")
+	}
+	if f.Query = strings.TrimSpace(f.Query); utf8.RuneCountInString(f.Query) > 100 {
+		fe.Add("q", apperr.TooLong, "must be at most %s characters", "100")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, 0, err
 	}
 	var ok bool
 	if f.MemberID, ok = memberScope(p, f.MemberID); !ok {

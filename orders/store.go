@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -74,7 +75,14 @@ func attachLines(ctx context.Context, os []Order) error {
 
 func listOrders(ctx context.Context, f Filter) ([]Order, int64, error) {
 	q := db.Conn(ctx).Model(&Order{}).Omit("Lines")
-	if f.After > 0 {
+	order := "id DESC"
+	switch {
+	case f.Oldest:
+		order = "id ASC"
+		if f.After > 0 {
+			q = q.Where("id > ?", f.After)
+		}
+	case f.After > 0:
 		q = q.Where("id < ?", f.After)
 	}
 	if f.Status != "" {
@@ -83,8 +91,12 @@ func listOrders(ctx context.Context, f Filter) ([]Order, int64, error) {
 	if f.MemberID != 0 {
 		q = q.Where("member_id = ?", f.MemberID)
 	}
+	if f.Query != "" {
+		// Both by an index: the unique number, and idx_orders_citizen_ref.
+		q = q.Where("(number = ? OR citizen_ref = ?)", strings.ToUpper(f.Query), f.Query)
+	}
 	var os []Order
-	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&os).Error; err != nil {
+	if err := q.Order(order).Limit(f.Limit + 1).Find(&os).Error; err != nil {
 		return nil, 0, fmt.Errorf("list orders: %w", err)
 	}
 	var next int64

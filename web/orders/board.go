@@ -1,7 +1,10 @@
 package orders
 
 import (
+	"github.com/fsc/backoffice/contracts"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
@@ -33,11 +36,16 @@ type orderRow struct {
 type ordersView struct {
 	Staff, Member bool
 	Status        string
-	Tabs          []statusTab
-	Total, Late   int64
-	Rows          []orderRow
-	Pager         ui.Pager
-	Export        string
+	// The search: number or citizen reference, member, and the order of the list.
+	Query, MemberID string
+	Oldest          bool
+	Members         []contracts.Member
+	SortHref        string
+	Tabs            []statusTab
+	Total, Late     int64
+	Rows            []orderRow
+	Pager           ui.Pager
+	Export          string
 }
 
 func (h *Handlers) ordersPage(c *fiber.Ctx) error {
@@ -51,17 +59,24 @@ func (h *Handlers) ordersPage(c *fiber.Ctx) error {
 	if status != "" && !slices.Contains(orders.Statuses, orders.Status(status)) {
 		status = ""
 	}
-	list, next, err := h.Orders.List(ctx, orders.Filter{Status: orders.Status(status), After: pg.After, Limit: pg.Limit})
+	f, v := boardFilter(c, status)
+	f.After, f.Limit = pg.After, pg.Limit
+	list, next, err := h.Orders.List(ctx, f)
 	if err != nil {
 		return err
+	}
+	if p.IsStaff() {
+		if v.Members, _, err = h.Contracts.ListMembers(ctx, contracts.MemberFilter{Limit: 500}); err != nil {
+			return err
+		}
 	}
 	n, err := h.Orders.CountOrders(ctx, 0)
 	if err != nil {
 		return err
 	}
 	counts := n.ByStatus
-	v := ordersView{Staff: p.IsStaff(), Member: p.Role == auth.RoleMember, Status: status, Late: n.Late, Total: n.Total,
-		Export: "/orders.xlsx?status=" + status}
+	v.Staff, v.Member, v.Status, v.Late, v.Total = p.IsStaff(), p.Role == auth.RoleMember, status, n.Late, n.Total
+	v.Export = "/orders.xlsx?" + httpx.Query(c, "", "", "cursor", "limit")
 	v.Tabs = append(v.Tabs, statusTab{Href: "/orders", Count: v.Total, Active: status == ""})
 	for _, st := range orders.Statuses {
 		v.Tabs = append(v.Tabs, statusTab{Status: string(st), Href: "/orders?status=" + string(st), Count: counts[st], Active: status == string(st)})
@@ -91,8 +106,10 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 		status = ""
 	}
 	names, today := h.lookups(ctx), civil.Today()
+	f, _ := boardFilter(c, status)
 	list, err := httpx.All(func(after int64) ([]orders.Order, int64, error) {
-		return h.Orders.List(ctx, orders.Filter{Status: orders.Status(status), After: after, Limit: 500})
+		f.After, f.Limit = after, 500
+		return h.Orders.List(ctx, f)
 	})
 	if err != nil {
 		return err
@@ -119,4 +136,22 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 	header = append(header, l.T("ord.f.citizen_ref"), l.T("ord.kit"), l.T("ord.status"), l.T("ord.f.requested_on"), l.T("ord.late"),
 		l.T("ord.f.delivery_name"), l.T("ord.f.delivery_street"), l.T("ord.f.delivery_postcode"), l.T("ord.f.delivery_city"))
 	return httpx.SendXLSX(c, "orders.xlsx", l.T("ord.list.title"), header, rows)
+}
+
+// boardFilter reads the board's search (q, member_id, sort) into a filter, and the
+// view's copy of it; a member id that is not a number is ignored, as a bad status is.
+func boardFilter(c *fiber.Ctx, status string) (orders.Filter, ordersView) {
+	v := ordersView{Query: strings.TrimSpace(c.Query("q")), MemberID: c.Query("member_id"), Oldest: c.Query("sort") == "oldest"}
+	f := orders.Filter{Status: orders.Status(status), Query: v.Query, Oldest: v.Oldest}
+	if id, err := strconv.ParseInt(v.MemberID, 10, 64); err == nil && id > 0 {
+		f.MemberID = id
+	} else {
+		v.MemberID = ""
+	}
+	sort := "oldest"
+	if v.Oldest {
+		sort = "newest"
+	}
+	v.SortHref = "/orders?" + httpx.Query(c, "sort", sort, "cursor")
+	return f, v
 }

@@ -19,7 +19,7 @@ func (h *Handlers) mountOrdersAPI(api httpx.Router) {
 	api.Handle(httpx.Route{Method: "POST", Path: "/orders", Summary: "Order a kit or products for a citizen; reserved at once or backordered (Idempotency-Key honoured)",
 		Roles: orderPlacers, Body: orders.NewOrder{}, Resp: orders.Order{}, Status: 201, Handler: h.apiPlaceOrder})
 	api.Handle(httpx.Route{Method: "GET", Path: "/orders", Summary: "List orders, newest first; a member user sees its own",
-		Query: []string{"status", "member_id", "limit", "cursor"}, Roles: memberAndStaff, Resp: httpx.List[orders.Order]{}, Handler: h.apiListOrders})
+		Query: []string{"status", "member_id", "q", "sort", "limit", "cursor"}, Roles: memberAndStaff, Resp: httpx.List[orders.Order]{}, Handler: h.apiListOrders})
 	api.Handle(httpx.Route{Method: "GET", Path: "/orders/:id", Summary: "One order with its lines and reserved devices",
 		Roles: memberAndStaff, Resp: orders.Order{}, Handler: h.apiGetOrder})
 	api.Handle(httpx.Route{Method: "POST", Path: "/orders/:id/cancel", Summary: "Cancel an order not yet shipped; releases its reservations",
@@ -48,7 +48,15 @@ func (h *Handlers) apiListOrders(c *fiber.Ctx) error {
 		return err
 	}
 	var fe apperr.Fields
-	f := orders.Filter{Status: orders.Status(c.Query("status")), MemberID: httpx.Int64Query(c, "member_id", &fe), After: p.After, Limit: p.Limit}
+	f := orders.Filter{Status: orders.Status(c.Query("status")), MemberID: httpx.Int64Query(c, "member_id", &fe),
+		Query: c.Query("q"), After: p.After, Limit: p.Limit}
+	switch c.Query("sort") {
+	case "", "newest":
+	case "oldest":
+		f.Oldest = true
+	default:
+		fe.Add("sort", apperr.OneOf, "must be one of %s", "newest, oldest")
+	}
 	if err := fe.Err(); err != nil {
 		return err
 	}
