@@ -57,3 +57,35 @@ func TestOrderBoardSearchAndSort(t *testing.T) {
 		t.Fatalf("bad sort: %d, want 422", st)
 	}
 }
+
+// The shipment page that device histories link to: the member sees its own, another
+// member gets 404, staff see the member and the tracking number.
+func TestShipmentPage(t *testing.T) {
+	ts := webtest.New(t)
+	f := seedOrders(t, ts)
+	m := webtest.NewClient(ts)
+	m.Login("member@example.dk", webtest.Password)
+	id := f.placeByForm(t, m, "SAG-S")
+	if st, body := ts.Do("POST", fmt.Sprintf("/api/v1/orders/%d/ship", id), "logistics", nil); st != 202 {
+		t.Fatalf("ship: %d %s", st, body)
+	}
+	f.book(t, id)
+	st, body := ts.Do("GET", fmt.Sprintf("/api/v1/orders/%d", id), "logistics", nil)
+	var o struct {
+		ShipmentID int64 `json:"shipment_id"`
+	}
+	webtest.DecodeInto(t, body, &o)
+	if st != 200 || o.ShipmentID == 0 {
+		t.Fatalf("order %d: %d %s", id, st, body)
+	}
+	path := fmt.Sprintf("/shipments/%d", o.ShipmentID)
+	m.ExpectPage(path, 200, "Forsendelse", "Booket", fmt.Sprintf(`href="/orders/%d"`, id), "MAN-")
+	b := webtest.NewClient(ts)
+	b.Login("logistics@example.dk", webtest.Password)
+	b.ExpectPage(path, 200, "Kommune 751")
+	other := webtest.NewClient(ts)
+	other.Login("member2@example.dk", webtest.Password)
+	if st, _, _ := other.Get(path); st != 404 {
+		t.Fatalf("another member's shipment page: %d, want 404", st)
+	}
+}

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"fmt"
+	"github.com/fsc/backoffice/internal/auth"
 	"slices"
 
 	"github.com/fsc/backoffice/orders"
@@ -15,6 +16,31 @@ import (
 func (h *Handlers) mountShipments(r ui.Router) {
 	r.Get("/shipments", warehouseRoles, h.shipmentsPage)
 	r.Get("/shipments.xlsx", warehouseRoles, h.shipmentsExport)
+	r.Get("/shipments/:id", memberAndStaff, h.shipmentPage)
+}
+
+// shipmentPage is one shipment, as device histories and orders link to it; a member
+// user sees only its own (404 otherwise, from the service).
+func (h *Handlers) shipmentPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sh, err := h.Orders.GetShipment(ctx, id)
+	if err != nil {
+		return err
+	}
+	p, _ := auth.From(ctx)
+	v := struct {
+		Shipment   *orders.Shipment
+		Staff      bool
+		MemberName string
+	}{Shipment: sh, Staff: p.IsStaff()}
+	if v.Staff {
+		v.MemberName = h.lookups(ctx).member(sh.MemberID)
+	}
+	return h.UI.Render(c, "ord_shipment", "ord.ship.page_title", v)
 }
 
 type shipmentRow struct {
