@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/webhook"
 	"strings"
 	"testing"
 
@@ -146,10 +148,22 @@ func TestBillingRunByHand(t *testing.T) {
 	if _, _, err := f.svc.Workbook(f.as(finance), run.ID); !apperr.Is(err, apperr.KindConflict) {
 		t.Errorf("workbook of a draft: %v, want Conflict", err)
 	}
+	// An integration's webhook on finalised runs gets a delivery from the finalising
+	// transaction.
+	hooks := webhook.NewService()
+	hooks.AllowPrivate = true
+	_, err = hooks.Create(f.as(auth.Principal{Name: "admin", Role: auth.RoleAdmin}),
+		webhook.NewSubscription{URL: "http://127.0.0.1:9/finance", Events: []string{webhook.BillingRunFinalized}})
+	f.must(err)
 	run, err = f.svc.Finalize(f.as(finance), run.ID)
 	f.must(err)
 	if run.Status != reports.RunFinalized {
 		t.Fatalf("finalised run is %s", run.Status)
+	}
+	var deliveries int64
+	f.must(db.Conn(f.ctx).Table("webhook_deliveries").Where("event = ?", webhook.BillingRunFinalized).Count(&deliveries).Error)
+	if deliveries != 1 {
+		t.Fatalf("%d billing_run.finalized deliveries after finalising, want 1", deliveries)
 	}
 	if _, err := f.svc.Finalize(f.as(finance), run.ID); !apperr.Is(err, apperr.KindConflict) {
 		t.Errorf("finalise twice: %v, want Conflict", err)
