@@ -73,8 +73,10 @@ func openSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
 	// _txlock=immediate: every transaction takes the write lock when it begins, so that
 	// two processes on one file wait for each other (busy_timeout) instead of failing
 	// when a reader tries to become a writer after the other one wrote; inside one
-	// process the single connection serialises transactions anyway.
-	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// process the single connection serialises transactions anyway. busy_timeout comes
+	// first: the pragmas run in order, and switching to WAL while another process
+	// holds the file failed at once (SQLITE_BUSY) when the timeout was not yet set.
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	g, err := gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
 		closeLock(lock)
