@@ -2,9 +2,9 @@ package orders
 
 import (
 	"github.com/fsc/backoffice/internal/apperr"
-	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
+	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -25,7 +25,7 @@ func (h *Handlers) apiListShipments(c *fiber.Ctx) error {
 	}
 	var fe apperr.Fields
 	f := orders.ShipmentFilter{Status: c.Query("status"), Direction: c.Query("direction"),
-		MemberID: httpx.Int64Query(c, "member_id", &fe), From: dateQuery(c, "from", &fe), To: dateQuery(c, "to", &fe),
+		MemberID: httpx.Int64Query(c, "member_id", &fe), From: ui.ParseDate(&fe, "from", c.Query("from")), To: ui.ParseDate(&fe, "to", c.Query("to")),
 		After: p.After, Limit: p.Limit}
 	if err := fe.Err(); err != nil {
 		return err
@@ -44,7 +44,7 @@ func (h *Handlers) apiListReturns(c *fiber.Ctx) error {
 	}
 	var fe apperr.Fields
 	f := orders.ReturnFilter{Status: c.Query("status"), MemberID: httpx.Int64Query(c, "member_id", &fe),
-		From: dateQuery(c, "from", &fe), To: dateQuery(c, "to", &fe), After: p.After, Limit: p.Limit}
+		From: ui.ParseDate(&fe, "from", c.Query("from")), To: ui.ParseDate(&fe, "to", c.Query("to")), After: p.After, Limit: p.Limit}
 	switch c.Query("open") {
 	case "":
 	case "true":
@@ -61,18 +61,4 @@ func (h *Handlers) apiListReturns(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(httpx.ListOf(items, next))
-}
-
-// dateQuery is the YYYY-MM-DD query parameter name, the zero date when absent; a
-// malformed one is added to fe.
-func dateQuery(c *fiber.Ctx, name string, fe *apperr.Fields) civil.Date {
-	s := c.Query(name)
-	if s == "" {
-		return civil.Date{}
-	}
-	d, err := civil.Parse(s)
-	if err != nil {
-		fe.Add(name, apperr.BadFormat, "must be a date YYYY-MM-DD")
-	}
-	return d
 }
