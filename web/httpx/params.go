@@ -121,3 +121,16 @@ func ListOf[T any](items []T, next int64) List[T] {
 
 // Created answers 201 with v as JSON.
 func Created(c *fiber.Ctx, v any) error { return c.Status(fiber.StatusCreated).JSON(v) }
+
+// BoolQuery reads an optional true/false (or 1/0) query parameter; anything else adds a
+// bad_format error naming it to fe.
+func BoolQuery(c *fiber.Ctx, name string, fe *apperr.Fields) bool {
+	switch c.Query(name) {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	}
+	fe.Add(name, apperr.BadFormat, "must be true or false")
+	return false
+}

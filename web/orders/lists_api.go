@@ -45,14 +45,7 @@ func (h *Handlers) apiListReturns(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	f := orders.ReturnFilter{Status: c.Query("status"), MemberID: httpx.Int64Query(c, "member_id", &fe),
 		From: ui.ParseDate(&fe, "from", c.Query("from")), To: ui.ParseDate(&fe, "to", c.Query("to")), After: p.After, Limit: p.Limit}
-	switch c.Query("open") {
-	case "":
-	case "true":
-		f.Open = true
-	case "false":
-	default:
-		fe.Add("open", apperr.BadFormat, "must be true or false")
-	}
+	f.Open = httpx.BoolQuery(c, "open", &fe)
 	if err := fe.Err(); err != nil {
 		return err
 	}

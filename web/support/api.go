@@ -83,8 +83,8 @@ func filterOf(c *fiber.Ctx) (support.Filter, error) {
 	if f.Category != "" && !slices.Contains(categories, f.Category) {
 		fe.Add("category", apperr.OneOf, "must be one of %s", "device_fault, delivery, pickup, usage, other")
 	}
-	f.Breached = boolQuery(c, "breached", &fe)
-	f.Active = boolQuery(c, "active", &fe)
+	f.Breached = httpx.BoolQuery(c, "breached", &fe)
+	f.Active = httpx.BoolQuery(c, "active", &fe)
 	f.Limit = 50
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -109,18 +109,6 @@ func filterOf(c *fiber.Ctx) (support.Filter, error) {
 	f.Status, f.Priority, f.Category = support.Status(strings.Clone(string(f.Status))),
 		support.Priority(strings.Clone(string(f.Priority))), support.Category(strings.Clone(string(f.Category)))
 	return f, nil
-}
-
-// boolQuery reads an optional true/false parameter.
-func boolQuery(c *fiber.Ctx, name string, fe *apperr.Fields) bool {
-	switch c.Query(name) {
-	case "", "false", "0":
-		return false
-	case "true", "1":
-		return true
-	}
-	fe.Add(name, apperr.BadFormat, "must be true or false")
-	return false
 }
 
 func (h *Handlers) apiCreate(c *fiber.Ctx) error {
