@@ -239,7 +239,7 @@ func (s *Service) Transition(ctx context.Context, id int64, in TransitionRequest
 	}
 	var out *Device
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.lockHoldersOf(ctx, []int64{id}); err != nil {
+		if err := s.lockWithHolders(ctx, []int64{id}); err != nil {
 			return err
 		}
 		d, err := findDevice(ctx, id, true)

@@ -2,9 +2,11 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/db"
 )
 
@@ -23,28 +25,88 @@ type Holders interface {
 	DeviceTaken(ctx context.Context, orderID, deviceID int64, reason string) error
 }
 
-// lockHoldersOf locks the orders that hold any of the devices ids (reserved for them),
-// through Holders, before the caller locks the devices. A device reserved meanwhile by
-// another order is still handled by apply; only its lock order is then not guaranteed.
-func (s *Service) lockHoldersOf(ctx context.Context, ids []int64) error {
-	if s.Holders == nil || len(ids) == 0 {
+// maxLockRounds bounds lockWithHolders: each round that fails saw a device reserved
+// between two reads a few milliseconds apart, so several in a row mean the stock is
+// churning and the user is better told to submit again than kept waiting.
+const maxLockRounds = 8
+
+// errHoldersMoved says a device got a new holder while lockWithHolders was locking.
+var errHoldersMoved = errors.New("holders moved")
+
+// lockWithHolders locks the devices ids and, before them, the orders that hold any of
+// them, in the lock order of the order workflows (an order, then its devices), so a
+// recall, a stocktake or a manual move never waits on an order workflow in a circle.
+// The holders are read before the devices are locked; a device reserved for another
+// order in between would break that order, so the holders are read again under the
+// device locks, and if one is new every lock taken here is given back (a rollback to a
+// savepoint releases row locks) and the round starts again.
+func (s *Service) lockWithHolders(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
 		return nil
 	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for round := 1; ; round++ {
+		err := s.lockRound(ctx, ids)
+		if !errors.Is(err, errHoldersMoved) {
+			return err
+		}
+		if round == maxLockRounds {
+			return apperr.ConflictCode(CodeDeviceChanged, "devices are being reserved and released right now; submit again")
+		}
+	}
+}
+
+func (s *Service) lockRound(ctx context.Context, ids []int64) error {
+	const sp = "lock_with_holders"
+	if err := db.Conn(ctx).SavePoint(sp).Error; err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	held, err := holdersOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if s.Holders != nil && len(held) > 0 {
+		if err := s.Holders.LockHolders(ctx, held); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(ids); start += 1000 {
+		var got []int64
+		if err := db.ForUpdate(db.Conn(ctx).Table("devices")).Where("id IN ?", ids[start:min(start+1000, len(ids))]).
+			Order("id").Pluck("id", &got).Error; err != nil {
+			return fmt.Errorf("lock devices: %w", err)
+		}
+	}
+	now, err := holdersOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, o := range now {
+		if _, ok := slices.BinarySearch(held, o); !ok {
+			if err := db.Conn(ctx).RollbackTo(sp).Error; err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+			return errHoldersMoved
+		}
+	}
+	return nil
+}
+
+// holdersOf returns the orders that hold any of the devices ids, ascending.
+func holdersOf(ctx context.Context, ids []int64) ([]int64, error) {
 	var orders []int64
 	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
 		var got []int64
-		if err := db.Conn(ctx).Table("devices").Where("id IN ? AND state = ? AND order_id IS NOT NULL", chunk, Reserved).
+		if err := db.Conn(ctx).Table("devices").Where("id IN ? AND state = ? AND order_id IS NOT NULL", ids[start:min(start+1000, len(ids))], Reserved).
 			Distinct("order_id").Pluck("order_id", &got).Error; err != nil {
-			return fmt.Errorf("holders of devices: %w", err)
+			return nil, fmt.Errorf("holders of devices: %w", err)
 		}
 		orders = append(orders, got...)
 	}
-	if len(orders) == 0 {
-		return nil
-	}
 	slices.Sort(orders)
-	return s.Holders.LockHolders(ctx, slices.Compact(orders))
+	return slices.Compact(orders), nil
 }
 
 // reservedDevicesAmong returns those of ids that are reserved for an order, ascending.

@@ -86,7 +86,7 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 			return fmt.Errorf("create recall: %w", err)
 		}
 		// The orders holding any of them first: the lock order of the order workflows.
-		if err := s.lockHoldersOf(ctx, ids); err != nil {
+		if err := s.lockWithHolders(ctx, ids); err != nil {
 			return err
 		}
 		for start := 0; start < len(ids); start += 1000 {

@@ -552,7 +552,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		missing[i] = m.DeviceID
 	}
 	// The orders holding missing devices first: the lock order of the order workflows.
-	if err := s.lockHoldersOf(ctx, missing); err != nil {
+	if err := s.lockWithHolders(ctx, missing); err != nil {
 		return nil, err
 	}
 	for _, m := range r.Missing {

@@ -1,6 +1,7 @@
 package orders_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -302,5 +303,73 @@ func TestRacingRecallsAndOrders(t *testing.T) {
 	assertBalancesMatchLedger(t, f.ctx)
 	if testenv.OnPostgres() {
 		t.Logf("raced %d orders and %d recalls on PostgreSQL", len(placed), n/4)
+	}
+}
+
+// racingHolders is the orders service as inventory's Holders, with a hook run on the
+// first LockHolders call: inside a recall's locking, after it has read the holders and
+// before it locks the devices.
+type racingHolders struct {
+	*orders.Service
+	once  sync.Once
+	race  func()
+	calls [][]int64
+}
+
+func (h *racingHolders) LockHolders(ctx context.Context, ids []int64) error {
+	h.calls = append(h.calls, slices.Clone(ids))
+	h.once.Do(h.race)
+	return h.Service.LockHolders(ctx, ids)
+}
+
+// A device reserved for another order between a recall's read of the holders and its
+// lock on the devices: the recall must lock that order too, before the devices, or it
+// waits on a shipment of that order in a circle (a deadlock PostgreSQL breaks by
+// failing one of them). The recall starts its locking again with the new holder.
+func TestRecallLocksAHolderThatCameMeanwhile(t *testing.T) {
+	if !testenv.OnPostgres() {
+		t.Skip("the race needs row locks, which only PostgreSQL takes; make test runs it there")
+	}
+	f := setup(t)
+	f.receive(t, f.tablet, 2)
+	f.receive(t, f.oximeter, 1)
+	f.receive(t, f.strips, 2)
+	a := f.placeKit(t, "A-1")
+	first := f.tabletOf(t, a)
+	var second *inventory.Device
+	ds, _, err := f.inv.ListDevices(f.ctx, inventory.DeviceFilter{ProductID: f.tablet.ID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ds {
+		if ds[i].ID != first.ID {
+			second = &ds[i]
+		}
+	}
+	var b *orders.Order
+	h := &racingHolders{Service: f.svc}
+	h.race = func() {
+		in := f.kitOrder("B-1")
+		in.KitID, in.Lines = nil, []orders.NewLine{{ProductID: f.tablet.ID, Quantity: 1}}
+		if b, err = f.svc.Place(f.ctx, in, ""); err != nil { // its own transaction, committed
+			t.Error(err)
+		}
+	}
+	f.inv.Holders = h
+	if _, err := f.inv.CreateRecall(f.ctx, inventory.NewRecall{ProductID: f.tablet.ID, VendorRef: "V", Reason: "r",
+		Serials: []string{first.Serial, second.Serial}}); err != nil {
+		t.Fatal(err)
+	}
+	if b == nil || f.tabletOf(t, b) == nil {
+		t.Fatal("the racing order was not placed")
+	}
+	want := [][]int64{{a.ID}, {a.ID, b.ID}}
+	if !slices.EqualFunc(h.calls, want, slices.Equal[[]int64]) {
+		t.Fatalf("LockHolders calls = %v, want %v", h.calls, want)
+	}
+	for _, o := range []*orders.Order{a, b} {
+		if got := f.order(t, o.ID); got.Status != orders.Backordered {
+			t.Errorf("order %s is %s, want backordered: its tablet was recalled", got.Number, got.Status)
+		}
 	}
 }
