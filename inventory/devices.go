@@ -180,7 +180,8 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	if !p.IsStaff() {
 		for i := range out {
 			if out[i].Kind == EventTransfer {
-				out[i].Reason = fmt.Sprintf("transferred to member %d", *p.MemberID)
+				w := Because(WhyTransferTo, *p.MemberID)
+				out[i].Reason, out[i].ReasonCode, out[i].ReasonArgs = w.Text(), w.Code, w.Args
 			}
 		}
 	}
@@ -192,6 +193,9 @@ const EventTransfer = "transfer"
 
 // Change is what a state change records besides from and to.
 type Change struct {
+	// Why is the reason of the move; Reason, when Why is unset, the words of a person
+	// who made it (a manual transition), recorded as WhyManual.
+	Why        Why
 	Reason     string
 	OrderID    *int64
 	ShipmentID *int64
@@ -210,6 +214,14 @@ type Change struct {
 	// leftMember and leftCitizen are the holder a device that ClearHolder cleared left.
 	leftMember  *int64
 	leftCitizen *string
+}
+
+// why is the reason of c.
+func (c Change) why() Why {
+	if c.Why.Code == "" {
+		return Because(WhyManual, c.Reason)
+	}
+	return c.Why
 }
 
 // TransitionRequest is the body of a manual transition.
@@ -358,7 +370,7 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 		return nil, err
 	}
 	if takenFrom != nil && s.Holders != nil {
-		if err := s.Holders.DeviceTaken(ctx, *takenFrom, d.ID, c.Reason); err != nil {
+		if err := s.Holders.DeviceTaken(ctx, *takenFrom, d.ID, c.why()); err != nil {
 			return nil, fmt.Errorf("device %s taken from its order: %w", d.Serial, err)
 		}
 	}
@@ -370,7 +382,7 @@ func (s *Service) apply(ctx context.Context, d *Device, to State, c Change) (*De
 
 func (s *Service) recordEvent(ctx context.Context, d *Device, from string, c Change) error {
 	e := Event{DeviceID: d.ID, At: time.Now().UTC(), From: from, To: string(d.State), Actor: actorName(ctx),
-		Reason: c.Reason, OrderID: c.OrderID, ShipmentID: c.ShipmentID, ReturnID: c.ReturnID,
+		Reason: c.why().Text(), ReasonCode: c.why().Code, ReasonArgs: c.why().Args, OrderID: c.OrderID, ShipmentID: c.ShipmentID, ReturnID: c.ReturnID,
 		MemberID: d.MemberID, CitizenRef: d.CitizenRef, Kind: c.kind}
 	if c.leftMember != nil || c.leftCitizen != nil {
 		e.MemberID, e.CitizenRef = c.leftMember, c.leftCitizen
@@ -436,11 +448,11 @@ func (s *Service) Transfer(ctx context.Context, id int64, in TransferRequest) (*
 			"member_id": d.MemberID, "citizen_ref": d.CitizenRef, "order_id": nil, "updated_at": d.UpdatedAt}).Error; err != nil {
 			return fmt.Errorf("transfer device %d: %w", id, err)
 		}
-		reason := fmt.Sprintf("transferred to member %d", in.MemberID)
+		why := Because(WhyTransferTo, in.MemberID)
 		if before.MemberID != nil {
-			reason = fmt.Sprintf("transferred from member %d to member %d", *before.MemberID, in.MemberID)
+			why = Because(WhyTransferFrom, *before.MemberID, in.MemberID)
 		}
-		if err := s.recordEvent(ctx, d, string(Deployed), Change{Reason: reason, kind: EventTransfer}); err != nil {
+		if err := s.recordEvent(ctx, d, string(Deployed), Change{Why: why, kind: EventTransfer}); err != nil {
 			return err
 		}
 		out = d

@@ -21,8 +21,8 @@ type Holders interface {
 	// (order, then devices) and never waits on them in a circle.
 	LockHolders(ctx context.Context, orderIDs []int64) error
 	// DeviceTaken tells order orderID that device deviceID is no longer its to ship,
-	// for reason; the order releases it and reserves again, in the caller's transaction.
-	DeviceTaken(ctx context.Context, orderID, deviceID int64, reason string) error
+	// for why; the order releases it and reserves again, in the caller's transaction.
+	DeviceTaken(ctx context.Context, orderID, deviceID int64, why Why) error
 }
 
 // maxLockRounds bounds lockWithHolders: each round that fails saw a device reserved

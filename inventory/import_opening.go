@@ -27,9 +27,6 @@ import (
 // location, when given, is where the devices go when they come back; no receipt is
 // written (nothing arrived).
 
-// OpeningReason is the reason of the first event of a device of the opening balance.
-const OpeningReason = "opening balance: deployed at the citizen since %s (import %s)"
-
 var dmy = regexp.MustCompile(`^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$`)
 
 // parseDay reads a day as people and Excel write it.
@@ -168,10 +165,11 @@ func insertOpening(ctx context.Context, run importRun, l NewReceiptLine, rowOf [
 		evs := make([]Event, len(ds))
 		for k, d := range ds {
 			o := byRow[rowOf[start+k]]
+			why := Because(WhyOpening, o.since, run.filename)
 			evs[k] = Event{DeviceID: d.ID, At: startOf(o.since), To: string(Deployed), Actor: run.actor,
-				Reason: fmt.Sprintf(OpeningReason, o.since, run.filename), MemberID: d.MemberID, CitizenRef: d.CitizenRef}
+				Reason: why.Text(), ReasonCode: why.Code, ReasonArgs: why.Args, MemberID: d.MemberID, CitizenRef: d.CitizenRef}
 		}
-		if err := conn.Select("DeviceID", "At", "To", "Actor", "Reason", "MemberID", "CitizenRef").Create(&evs).Error; err != nil {
+		if err := conn.Select("DeviceID", "At", "To", "Actor", "Reason", "ReasonCode", "ReasonArgs", "MemberID", "CitizenRef").Create(&evs).Error; err != nil {
 			return 0, fmt.Errorf("create device events: %w", err)
 		}
 		k := countKey{ProductID: l.ProductID, State: Deployed}

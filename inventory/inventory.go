@@ -109,6 +109,8 @@ type Event struct {
 	To         string    `json:"to" gorm:"column:to_state"`
 	Actor      string    `json:"actor"`
 	Reason     string    `json:"reason"`
+	ReasonCode string    `json:"-"` // "" for a reason a person wrote; see Why
+	ReasonArgs Args      `json:"-"`
 	OrderID    *int64    `json:"order_id"`
 	ShipmentID *int64    `json:"shipment_id"`
 	ReturnID   *int64    `json:"return_id"`

@@ -117,7 +117,7 @@ func (s *Service) CreateRecall(ctx context.Context, in NewRecall) (*Recall, erro
 			if d.State != Reserved {
 				continue
 			}
-			if _, err := s.apply(ctx, d, Available, Change{Reason: fmt.Sprintf("recall %d (%s): %s", r.ID, r.VendorRef, r.Reason)}); err != nil {
+			if _, err := s.apply(ctx, d, Available, Change{Why: Because(WhyRecall, r.ID, r.VendorRef, r.Reason)}); err != nil {
 				return err
 			}
 		}

@@ -342,7 +342,7 @@ func insertReceipt(ctx context.Context, actor string, in NewReceipt, products ma
 			r.Lines = append(r.Lines, rl)
 			continue
 		}
-		ids, err := insertDevices(ctx, actor, r.ID, in.LocationID, l.ProductID, l.UnitCostOre, l.Serials, now, fmt.Sprintf("received on receipt %d", r.ID))
+		ids, err := insertDevices(ctx, actor, r.ID, in.LocationID, l.ProductID, l.UnitCostOre, l.Serials, now, Because(WhyReceipt, r.ID))
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +354,7 @@ func insertReceipt(ctx context.Context, actor string, in NewReceipt, products ma
 }
 
 // insertDevices creates available devices with their first event, in batches.
-func insertDevices(ctx context.Context, actor string, receiptID, locationID, productID, costOre int64, serials []string, now time.Time, reason string) ([]int64, error) {
+func insertDevices(ctx context.Context, actor string, receiptID, locationID, productID, costOre int64, serials []string, now time.Time, why Why) ([]int64, error) {
 	conn := db.Conn(ctx)
 	ids := make([]int64, 0, len(serials))
 	batch := deviceBatch(conn)
@@ -378,9 +378,9 @@ func insertDevices(ctx context.Context, actor string, receiptID, locationID, pro
 		evs := make([]Event, len(ds))
 		for i, d := range ds {
 			ids = append(ids, d.ID)
-			evs[i] = Event{DeviceID: d.ID, At: now, To: string(Available), Actor: actor, Reason: reason}
+			evs[i] = Event{DeviceID: d.ID, At: now, To: string(Available), Actor: actor, Reason: why.Text(), ReasonCode: why.Code, ReasonArgs: why.Args}
 		}
-		if err := conn.Select("DeviceID", "At", "To", "Actor", "Reason").Create(&evs).Error; err != nil {
+		if err := conn.Select("DeviceID", "At", "To", "Actor", "Reason", "ReasonCode", "ReasonArgs").Create(&evs).Error; err != nil {
 			return nil, fmt.Errorf("create device events: %w", err)
 		}
 		if progress, ok := ctx.Value(deviceProgressKey{}).(func(int)); ok {

@@ -563,7 +563,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		if d.State != m.State || d.LocationID == nil || *d.LocationID != st.LocationID {
 			return nil, apperr.ConflictCode(CodeDeviceChanged, "device %s changed meanwhile; look at the stocktake again and confirm", d.Serial)
 		}
-		if _, err := s.apply(ctx, d, Lost, Change{Reason: fmt.Sprintf("stocktake %d: not found", st.ID)}); err != nil {
+		if _, err := s.apply(ctx, d, Lost, Change{Why: Because(WhyStocktakeMissing, st.ID)}); err != nil {
 			return nil, err
 		}
 	}
@@ -592,7 +592,7 @@ func (s *Service) bookStocktake(ctx context.Context, st *Stocktake, r *Stocktake
 		if err := s.countMove(ctx, &before, d); err != nil {
 			return nil, err
 		}
-		if err := s.recordEvent(ctx, d, string(d.State), Change{Reason: fmt.Sprintf("stocktake %d: found here", st.ID)}); err != nil {
+		if err := s.recordEvent(ctx, d, string(d.State), Change{Why: Because(WhyStocktakeFound, st.ID)}); err != nil {
 			return nil, err
 		}
 		if err := audit.Record(ctx, "relocate", "device", d.ID, before, d); err != nil {

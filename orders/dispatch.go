@@ -175,7 +175,7 @@ func (s *Service) booked(ctx context.Context, shipmentID int64, tracking string)
 		if err != nil {
 			return err
 		}
-		if _, err := s.Inventory.Move(ctx, devices, inventory.InTransit, inventory.Change{Reason: "shipped with " + tracking,
+		if _, err := s.Inventory.Move(ctx, devices, inventory.InTransit, inventory.Change{Why: inventory.Because(inventory.WhyShipped, tracking),
 			OrderID: &o.ID, ShipmentID: &sh.ID}); err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (s *Service) failShipment(ctx context.Context, shipmentID int64, why string
 			if err != nil {
 				return err
 			}
-			if _, err := s.Inventory.Move(ctx, devices, inventory.Reserved, inventory.Change{Reason: "shipment failed: " + why,
+			if _, err := s.Inventory.Move(ctx, devices, inventory.Reserved, inventory.Change{Why: inventory.Because(inventory.WhyShipFailed, why),
 				OrderID: &o.ID, ShipmentID: &sh.ID}); err != nil {
 				return err
 			}
@@ -296,19 +296,19 @@ func (s *Service) Deliver(ctx context.Context, id int64) (*Order, error) {
 		if !o.CanDeliver() {
 			return apperr.Conflict("order %s is %s; only a shipped order can be delivered", o.Number, o.Status)
 		}
-		out, err = s.delivered(ctx, o, "delivered (marked by hand)")
+		out, err = s.delivered(ctx, o, inventory.Because(inventory.WhyDeliveredByHand))
 		return err
 	})
 	return out, err
 }
 
 // delivered deploys the order's devices at its citizen and closes order and shipment.
-func (s *Service) delivered(ctx context.Context, o *Order, reason string) (*Order, error) {
+func (s *Service) delivered(ctx context.Context, o *Order, why inventory.Why) (*Order, error) {
 	devices, err := heldDevices(ctx, o.ID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Inventory.Move(ctx, devices, inventory.Deployed, inventory.Change{Reason: reason, OrderID: &o.ID,
+	if _, err := s.Inventory.Move(ctx, devices, inventory.Deployed, inventory.Change{Why: why, OrderID: &o.ID,
 		ShipmentID: o.ShipmentID, MemberID: &o.MemberID, CitizenRef: &o.CitizenRef}); err != nil {
 		return nil, err
 	}

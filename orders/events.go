@@ -14,6 +14,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/validate"
+	"github.com/fsc/backoffice/inventory"
 )
 
 // CarrierEvent is what the carrier posts to the webhook.
@@ -110,7 +111,7 @@ func (s *Service) applyCarrierEvent(ctx context.Context, sh *Shipment, e Carrier
 		if err != nil || o.Status != Shipped {
 			return err
 		}
-		_, err = s.delivered(ctx, o, "delivered, reported by the carrier")
+		_, err = s.delivered(ctx, o, inventory.Because(inventory.WhyDeliveredCarrier))
 		return err
 	case e.Event == "delivered" && sh.Direction == Inbound:
 		if err := updateShipment(ctx, sh.ID, map[string]any{"status": ShipmentDelivered, "delivered_at": e.OccurredAt.UTC()}); err != nil {

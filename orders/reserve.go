@@ -86,7 +86,7 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 		return 0, err
 	}
 	ds, err := s.Inventory.Move(ctx, ids, inventory.Reserved, inventory.Change{
-		Reason: "reserved for order " + o.Number, OrderID: &o.ID, MemberID: &o.MemberID, CitizenRef: &o.CitizenRef})
+		Why: inventory.Because(inventory.WhyReserved, o.Number), OrderID: &o.ID, MemberID: &o.MemberID, CitizenRef: &o.CitizenRef})
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) reserveLine(ctx context.Context, o *Order, l *Line, p *invento
 
 // release gives back everything o holds: devices to available, consumables to free
 // stock, and closes its reservations.
-func (s *Service) release(ctx context.Context, o *Order, reason string) error {
+func (s *Service) release(ctx context.Context, o *Order, why inventory.Why) error {
 	// Balance rows are touched in product and location order, as reserve takes them.
 	rs, err := openReservations(ctx, o.ID)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Service) release(ctx context.Context, o *Order, reason string) error {
 		}
 	}
 	if len(devices) > 0 {
-		if _, err := s.Inventory.Move(ctx, devices, inventory.Available, inventory.Change{Reason: reason, OrderID: &o.ID, ClearHolder: true}); err != nil {
+		if _, err := s.Inventory.Move(ctx, devices, inventory.Available, inventory.Change{Why: why, OrderID: &o.ID, ClearHolder: true}); err != nil {
 			return err
 		}
 	}

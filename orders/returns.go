@@ -103,7 +103,7 @@ func (s *Service) RequestReturn(ctx context.Context, in NewReturn, idemKey strin
 			return err
 		}
 		if _, err := s.Inventory.Move(ctx, in.DeviceIDs, inventory.Returning, inventory.Change{
-			Reason: "pickup requested: " + in.Reason, ReturnID: &r.ID}); err != nil {
+			Why: inventory.Because(inventory.WhyPickup, in.Reason), ReturnID: &r.ID}); err != nil {
 			return err
 		}
 		sh := &Shipment{Direction: Inbound, ReturnID: &r.ID, MemberID: r.MemberID, Status: ShipmentPending, Recipient: r.Pickup, CreatedAt: now}
@@ -283,7 +283,7 @@ func (s *Service) receiveDevices(ctx context.Context, id int64, in ReceiveReques
 		case isScanned:
 			delete(scanned, key)
 			if _, err := s.Inventory.Move(ctx, []int64{rd.DeviceID}, inventory.Cleaning, inventory.Change{
-				Reason: "received from pickup", ReturnID: &id, LocationID: &in.LocationID, ClearHolder: true}); err != nil {
+				Why: inventory.Because(inventory.WhyPickedUp), ReturnID: &id, LocationID: &in.LocationID, ClearHolder: true}); err != nil {
 				return err
 			}
 			if err := markDeviceReceived(ctx, id, rd.DeviceID, now); err != nil {

@@ -291,7 +291,7 @@ func (s *Service) Cancel(ctx context.Context, id int64) (*Order, error) {
 			return apperr.Conflict("order %s is %s and can no longer be cancelled", o.Number, o.Status)
 		}
 		before := *o
-		if err := s.release(ctx, o, "order "+o.Number+" cancelled"); err != nil {
+		if err := s.release(ctx, o, inventory.Because(inventory.WhyCancelled, o.Number)); err != nil {
 			return err
 		}
 		o.Status = Cancelled

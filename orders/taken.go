@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fsc/backoffice/internal/audit"
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/inventory"
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 )
@@ -28,6 +30,43 @@ type OrderEvent struct {
 	Kind    string    `json:"kind"`
 	Message string    `json:"message"`
 	Actor   string    `json:"actor"`
+	// Serial, the reason and Outcome say Message again in parts, for the pages to say
+	// it in the reader's language; entries written before they existed have only
+	// Message.
+	Serial     string         `json:"-"`
+	ReasonCode string         `json:"-"`
+	ReasonArgs inventory.Args `json:"-"`
+	Outcome    string         `json:"-"`
+}
+
+// Why is the reason of a device_taken entry.
+func (e OrderEvent) Why() inventory.Why { return inventory.Why{Code: e.ReasonCode, Args: e.ReasonArgs} }
+
+// What became of an order that lost a device (OrderEvent.Outcome), in English.
+const (
+	OutcomeReserved         = "reserved"          // reserved again from other stock
+	OutcomeReservedShipment = "reserved_shipment" // the same, and the pending shipment takes the new device
+	OutcomeBackordered      = "backordered"       // no other stock
+	OutcomeUndispatched     = "undispatched"      // no other stock; taken out of dispatch
+	OutcomeAlreadyLeft      = "already_left"      // the order was no longer waiting for it
+)
+
+var outcomeText = map[string]string{
+	OutcomeReserved:         "reserved again from other stock",
+	OutcomeReservedShipment: "reserved again from other stock; the shipment takes the new device",
+	OutcomeBackordered:      "backordered: no other stock",
+	OutcomeUndispatched:     "backordered: no other stock; taken out of dispatch",
+	OutcomeAlreadyLeft:      "the order had already left",
+}
+
+// Outcomes returns every Outcome code: the pages must have words for each.
+func Outcomes() []string {
+	out := make([]string, 0, len(outcomeText))
+	for k := range outcomeText {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TableName keeps the table name stable.
@@ -56,7 +95,7 @@ func (s *Service) LockHolders(ctx context.Context, ids []int64) error {
 // still go with the new devices stays dispatching; otherwise it leaves dispatch and the
 // booking job drops its shipment. Nothing happens when the order does not hold the
 // device. In the caller's transaction, with a timeline entry and an audit entry.
-func (s *Service) DeviceTaken(ctx context.Context, orderID, deviceID int64, reason string) error {
+func (s *Service) DeviceTaken(ctx context.Context, orderID, deviceID int64, why inventory.Why) error {
 	o, err := loadOrder(ctx, orderID, true)
 	if err != nil {
 		return err
@@ -100,27 +139,28 @@ func (s *Service) DeviceTaken(ctx context.Context, orderID, deviceID int64, reas
 		switch {
 		case o.Status == Reserved && wasDispatching:
 			o.Status = Dispatching // the pending shipment takes the new device
-			outcome = "reserved again from other stock; the shipment takes the new device"
+			outcome = OutcomeReservedShipment
 		case o.Status == Reserved:
-			outcome = "reserved again from other stock"
+			outcome = OutcomeReserved
 		case wasDispatching:
 			o.ShipmentID = nil
-			outcome = "backordered: no other stock; taken out of dispatch"
+			outcome = OutcomeUndispatched
 		default:
-			outcome = "backordered: no other stock"
+			outcome = OutcomeBackordered
 		}
 	default:
-		outcome = "the order had already left"
+		outcome = OutcomeAlreadyLeft
 	}
 	if err := saveStatus(ctx, o); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("device %s left the order (%s); %s", serial, reason, outcome)
-	if err := insertOrderEvent(ctx, &OrderEvent{OrderID: o.ID, At: now, Kind: EventDeviceTaken, Message: msg, Actor: actorOf(ctx)}); err != nil {
+	msg := fmt.Sprintf("device %s left the order (%s); %s", serial, why.Text(), outcomeText[outcome])
+	if err := insertOrderEvent(ctx, &OrderEvent{OrderID: o.ID, At: now, Kind: EventDeviceTaken, Message: msg, Actor: actorOf(ctx),
+		Serial: serial, ReasonCode: why.Code, ReasonArgs: why.Args, Outcome: outcome}); err != nil {
 		return err
 	}
 	return audit.Record(ctx, "device-taken", "order", o.ID, before, map[string]any{
-		"status": o.Status, "device_id": deviceID, "reason": reason, "outcome": outcome, "lines": o.Lines})
+		"status": o.Status, "device_id": deviceID, "reason": why.Text(), "outcome": outcomeText[outcome], "lines": o.Lines})
 }
 
 // Timeline returns the timeline entries of order id, oldest first, visible as Get is.
@@ -166,5 +206,28 @@ func init() {
 			return db.CreateTables(tx, db.Table{Name: "order_events", Model: &orderEvent{}})
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("order_events") },
+	})
+	// The parts of a device_taken entry (OrderEvent.Serial and on).
+	cols := []string{"serial varchar(100) NOT NULL DEFAULT ''", "reason_code varchar(32) NOT NULL DEFAULT ''",
+		"reason_args text NOT NULL DEFAULT ''", "outcome varchar(32) NOT NULL DEFAULT ''"}
+	db.Register(&gormigrate.Migration{
+		ID: "202612021110_orders_event_parts",
+		Migrate: func(tx *gorm.DB) error {
+			for _, c := range cols {
+				if err := tx.Exec("ALTER TABLE order_events ADD COLUMN " + c).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			for _, c := range cols {
+				name, _, _ := strings.Cut(c, " ")
+				if err := tx.Exec("ALTER TABLE order_events DROP COLUMN " + name).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -127,8 +128,26 @@ func TestReservedDeviceLeftReserved(t *testing.T) {
 	if o.Status != orders.Backordered || slices.Contains(devicesOf(o), third.ID) {
 		t.Fatalf("after scrapping order is %s holding %v", o.Status, devicesOf(o))
 	}
-	if evs := f.timeline(t, o); len(evs) != 3 {
+	evs := f.timeline(t, o)
+	if len(evs) != 3 {
 		t.Fatalf("timeline has %d entries, want 3: %+v", len(evs), evs)
+	}
+	// Each entry says its parts too, for the page to put in the reader's words.
+	for i, w := range []struct {
+		serial, code, outcome string
+		args                  inventory.Args
+	}{
+		{first.Serial, inventory.WhyRecall, orders.OutcomeReserved, inventory.Args{"1", "V-1", "battery"}},
+		{second.Serial, inventory.WhyStocktakeMissing, orders.OutcomeBackordered, inventory.Args{fmt.Sprint(st.ID)}},
+		{third.Serial, inventory.WhyManual, orders.OutcomeBackordered, inventory.Args{"dropped on the floor"}},
+	} {
+		e := evs[i]
+		if e.Serial != w.serial || e.ReasonCode != w.code || e.Outcome != w.outcome || !slices.Equal(e.ReasonArgs, w.args) {
+			t.Errorf("entry %d = %+v, want serial %s, %s %q, %s", i, e, w.serial, w.code, w.args, w.outcome)
+		}
+		if want := fmt.Sprintf("device %s left the order (%s); ", w.serial, e.Why().Text()); !strings.HasPrefix(e.Message, want) {
+			t.Errorf("entry %d message %q, want it to start %q", i, e.Message, want)
+		}
 	}
 	for _, id := range devicesOf(o) {
 		if d := f.device(t, id); d.State != inventory.Reserved || d.Recalled {

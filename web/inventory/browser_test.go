@@ -85,14 +85,14 @@ func browserSeed(t *testing.T, ts *webtest.Server) *browserData {
 		for _, st := range states {
 			_, err := ts.Inventory.Move(lctx, []int64{d.devices[serial]}, st, c)
 			must(err)
-			c = inventory.Change{Reason: c.Reason}
+			c = inventory.Change{Why: c.Why}
 		}
 	}
 	deploy := func(serial, member, citizen string) {
 		m := ts.Members[member]
-		move(serial, []inventory.State{inventory.Reserved}, inventory.Change{Reason: "reserved for order O-2025-00" + serial[len(serial)-2:], MemberID: &m.ID, CitizenRef: &citizen})
-		move(serial, []inventory.State{inventory.InTransit}, inventory.Change{Reason: "shipped with 00370726201234567890"})
-		move(serial, []inventory.State{inventory.Deployed}, inventory.Change{Reason: "delivered"})
+		move(serial, []inventory.State{inventory.Reserved}, inventory.Change{Why: inventory.Because(inventory.WhyReserved, "O-2025-00"+serial[len(serial)-2:]), MemberID: &m.ID, CitizenRef: &citizen})
+		move(serial, []inventory.State{inventory.InTransit}, inventory.Change{Why: inventory.Because(inventory.WhyShipped, "00370726201234567890")})
+		move(serial, []inventory.State{inventory.Deployed}, inventory.Change{Why: inventory.Because(inventory.WhyDeliveredCarrier)})
 	}
 	deploy(tabs[0], "751", "KOL-4711")
 	deploy(tabs[1], "751", "KOL-4712")
@@ -100,8 +100,8 @@ func browserSeed(t *testing.T, ts *webtest.Server) *browserData {
 	deploy(oxis[0], "751", "KOL-4711")
 	deploy(oxis[1], "657", "HOR-0042")
 	deploy(tabs[3], "751", "KOL-4800")
-	move(tabs[3], []inventory.State{inventory.Returning}, inventory.Change{Reason: "pickup requested: borgeren er flyttet"})
-	move(tabs[3], []inventory.State{inventory.Cleaning}, inventory.Change{Reason: "received from pickup", ClearHolder: true, LocationID: &d.aar.ID})
+	move(tabs[3], []inventory.State{inventory.Returning}, inventory.Change{Why: inventory.Because(inventory.WhyPickup, "moved")})
+	move(tabs[3], []inventory.State{inventory.Cleaning}, inventory.Change{Why: inventory.Because(inventory.WhyPickedUp), ClearHolder: true, LocationID: &d.aar.ID})
 	_, err = ts.Inventory.Transition(lctx, d.devices[tabs[4]], inventory.TransitionRequest{To: inventory.Repair, Reason: "Skærmen blinker ved opstart"})
 	must(err)
 	d.deployedTablet, d.availableTablet = tabs[0], tabs[6]

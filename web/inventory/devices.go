@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -161,44 +160,35 @@ type moveForm struct{ To, Reason string }
 
 type transferForm struct{ MemberID, CitizenRef string }
 
-// reasons say the reasons the system writes on device events in the user's
-// language.
-var reasons = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^received on receipt (\d+)$`), "inv.reason.receipt"},
-	{regexp.MustCompile(`^transferred from member (\d+) to member (\d+)$`), "inv.reason.transfer_from"},
-	{regexp.MustCompile(`^transferred to member (\d+)$`), "inv.reason.transfer_to"},
-	{regexp.MustCompile(`^stocktake (\d+): not found$`), "inv.reason.stocktake_missing"},
-	{regexp.MustCompile(`^stocktake (\d+): found here$`), "inv.reason.stocktake_found"},
-	{regexp.MustCompile(`^reserved for order (.+)$`), "inv.reason.reserved"},
-	{regexp.MustCompile(`^shipped with (.+)$`), "inv.reason.shipped"},
-	{regexp.MustCompile(`^shipment failed: (.*)$`), "inv.reason.ship_failed"},
-	{regexp.MustCompile(`^pickup requested: (.*)$`), "inv.reason.pickup"},
-	{regexp.MustCompile(`^received from pickup$`), "inv.reason.picked_up"},
+// EventReason says why a device moved, in l: a reason the system wrote from its code
+// and arguments (members named through memberName, a return's reason in words), one a
+// person wrote as it was written.
+func EventReason(l i18n.Lang, e inventory.Event, memberName func(*int64) string) string {
+	if e.ReasonCode == "" { // written before reasons had codes, and none was found
+		return e.Reason
+	}
+	return SayWhy(l, e.Why(), memberName)
 }
 
-func reason(l i18n.Lang, lk *lookups, reason string) string {
-	for _, r := range reasons {
-		sub := r.re.FindStringSubmatch(reason)
-		if sub == nil {
-			continue
-		}
-		args := make([]any, 0, len(sub)-1)
-		for _, a := range sub[1:] {
-			args = append(args, a)
-		}
-		if r.key == "inv.reason.transfer_from" || r.key == "inv.reason.transfer_to" {
-			for i, a := range sub[1:] {
-				if id, err := strconv.ParseInt(a, 10, 64); err == nil {
-					args[i] = lk.memberName(&id)
-				}
+// SayWhy says w in l.
+func SayWhy(l i18n.Lang, w inventory.Why, memberName func(*int64) string) string {
+	args := make([]any, len(w.Args))
+	for i, a := range w.Args {
+		args[i] = a
+	}
+	switch w.Code {
+	case inventory.WhyTransferTo, inventory.WhyTransferFrom:
+		for i, a := range w.Args {
+			if id, err := strconv.ParseInt(a, 10, 64); err == nil {
+				args[i] = memberName(&id)
 			}
 		}
-		return l.T(r.key, args...)
+	case inventory.WhyPickup:
+		if len(args) == 1 {
+			args[0] = l.T("ord.reason." + w.Args[0])
+		}
 	}
-	return reason
+	return l.T("inv.reason."+w.Code, args...)
 }
 
 // deviceView reads device id with its history; the forms keep mv and tr.
@@ -223,7 +213,7 @@ func (h *Handlers) deviceView(c *fiber.Ctx, id int64, mv moveForm, tr transferFo
 	// Newest first: what happened last is what the reader wants to see.
 	for i := len(evs) - 1; i >= 0; i-- {
 		e := evs[i]
-		row := eventRow{Event: e, Reason: reason(l, lk, e.Reason), MemberName: lk.memberName(e.MemberID)}
+		row := eventRow{Event: e, Reason: EventReason(l, e, lk.memberName), MemberName: lk.memberName(e.MemberID)}
 		// A member user sees citizens of its own member only, not those of an earlier
 		// holder of the same device.
 		if !pr.IsStaff() && (e.MemberID == nil || pr.MemberID == nil || *e.MemberID != *pr.MemberID) {

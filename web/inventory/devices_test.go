@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fsc/backoffice/inventory"
+	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/webtest"
 )
 
@@ -174,5 +175,17 @@ func TestInventoryMemberSeesOnlyOwnDevices(t *testing.T) {
 	}
 	if st, _, _ := m.Get(fmt.Sprintf("/devices/%d", f.devices["TAB-0001"])); st != 404 {
 		t.Errorf("former member still opens the device: %d", st)
+	}
+}
+
+// Every reason the system writes on a device event has words in every language, taking
+// as many arguments as the code gives.
+func TestEveryDeviceReasonHasWords(t *testing.T) {
+	for _, code := range inventory.WhyCodes() {
+		for _, lc := range i18n.Codes {
+			if !i18n.For(lc).Has("inv.reason." + code) {
+				t.Errorf("%s lacks inv.reason.%s", lc, code)
+			}
+		}
 	}
 }

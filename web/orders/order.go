@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
@@ -12,6 +13,7 @@ import (
 	"github.com/fsc/backoffice/orders"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/fsc/backoffice/web/i18n"
+	webinventory "github.com/fsc/backoffice/web/inventory"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -52,11 +54,18 @@ type orderView struct {
 	Late                                 bool
 	Reserving                            bool // stock is still being held for it: show what is reserved
 	CanCancel, CanShip, CanDeliver, Pick bool
+	Events                               []eventRow
+}
+
+// eventRow is an entry of the order's history besides its steps: a device it lost.
+type eventRow struct {
+	At   time.Time
+	Text string
 }
 
 var timeline = []orders.Status{orders.Backordered, orders.Reserved, orders.Dispatching, orders.Shipped, orders.Delivered}
 
-func (h *Handlers) orderView(ctx context.Context, id int64) (*orderView, error) {
+func (h *Handlers) orderView(ctx context.Context, l i18n.Lang, id int64) (*orderView, error) {
 	o, err := h.Orders.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -111,14 +120,36 @@ func (h *Handlers) orderView(ctx context.Context, id int64) (*orderView, error) 
 		}
 		v.Lines = append(v.Lines, lv)
 	}
+	evs, err := h.Orders.Timeline(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		v.Events = append(v.Events, eventRow{At: e.At, Text: eventText(l, e, names.member)})
+	}
 	may := o.ActionsFor(p)
 	v.CanCancel, v.CanShip, v.CanDeliver = may.Cancel, may.Ship, may.Deliver
 	v.Pick = (o.Status == orders.Reserved || o.Status == orders.Dispatching) && (p.Role == auth.RoleLogistics || p.Role == auth.RoleAdmin)
 	return v, nil
 }
 
+// eventText says entry e in l; one written before entries had their parts, as it was
+// written.
+func eventText(l i18n.Lang, e orders.OrderEvent, member func(int64) string) string {
+	if e.Kind != orders.EventDeviceTaken || e.Outcome == "" {
+		return e.Message
+	}
+	name := func(id *int64) string {
+		if id == nil {
+			return ""
+		}
+		return member(*id)
+	}
+	return l.T("ord.event.device_taken", e.Serial, webinventory.SayWhy(l, e.Why(), name), l.T("ord.outcome."+e.Outcome))
+}
+
 func (h *Handlers) renderOrder(c *fiber.Ctx, id int64, formErr error) error {
-	v, err := h.orderView(c.UserContext(), id)
+	v, err := h.orderView(c.UserContext(), ui.Lang(c), id)
 	if err != nil {
 		return err
 	}

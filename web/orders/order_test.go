@@ -123,3 +123,28 @@ func TestOrderPagesLateAndFailedHighlighted(t *testing.T) {
 		t.Error("admin is offered logistics' actions")
 	}
 }
+
+// A recalled device leaves the order: the order page says so in the reader's words,
+// with the recall and what became of the order.
+func TestOrderPageSaysADeviceLeftIt(t *testing.T) {
+	ts := webtest.New(t)
+	f := seedOrders(t, ts)
+	nurse := webtest.NewClient(ts)
+	nurse.Login("member@example.dk", webtest.Password)
+	id := f.placeByForm(t, nurse, "SAG-200")
+	page := fmt.Sprintf("/orders/%d", id)
+	r, err := ts.Inventory.CreateRecall(ts.Ctx, inventory.NewRecall{ProductID: f.tablet.ID, VendorRef: "LEV-7", Reason: "Skærmen flimrer",
+		Serials: []string{"TAB-0001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := nurse.ExpectPage(page, 200, "<h2>Hændelser</h2>",
+		fmt.Sprintf("Enheden TAB-0001 forlod ordren (Tilbagekaldelse %d (LEV-7): Skærmen flimrer); reserveret igen fra andet lager", r.ID))
+	if strings.Contains(body, "left the order") {
+		t.Errorf("the Danish page says the entry in English: %s", webtest.PageSnippet(body))
+	}
+	en := webtest.NewClient(ts)
+	en.Login("logistics@example.dk", webtest.Password)
+	en.Get("/lang/en")
+	en.ExpectPage(page, 200, "What happened", "Device TAB-0001 left the order (Recall")
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/support"
+	webinventory "github.com/fsc/backoffice/web/inventory"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
 )
@@ -41,8 +42,14 @@ type lookup struct {
 	Searched           bool
 	Devices            []inventory.Device
 	Device             *inventory.Device
-	History            []inventory.Event
+	History            []historyRow
 	Open               []Row
+}
+
+// historyRow is a step of the device's history as the agent reads it.
+type historyRow struct {
+	At               time.Time
+	From, To, Reason string
 }
 
 type newView struct {
@@ -129,7 +136,14 @@ func (h *Handlers) lookUp(c *fiber.Ctx, v *newView, n names) error {
 		if err != nil {
 			return err
 		}
-		l.History = hist
+		lang := ui.Lang(c)
+		for _, e := range hist {
+			r := historyRow{At: e.At, To: lang.T("inv.state." + e.To), Reason: webinventory.EventReason(lang, e, n.memberOf)}
+			if e.From != "" {
+				r.From = lang.T("inv.state." + e.From)
+			}
+			l.History = append(l.History, r)
+		}
 		if d.MemberID != nil {
 			v.Form.MemberID = fmt.Sprint(*d.MemberID)
 		}

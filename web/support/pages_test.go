@@ -164,6 +164,15 @@ func TestPhoneCallToSwapOnThePages(t *testing.T) {
 	c := webtest.LoggedIn(e.ts, "support")
 	// The lookup finds the device, its history and its open ticket, and fills the form.
 	body := c.ExpectPage("/tickets/new?serial="+url.QueryEscape(strings.ToLower(d.Serial)), 200, `id="found-device"`, prev.Number, "borger-s")
+	// Its history in the agent's words: the steps and the reasons the system wrote.
+	for _, want := range []string{"Modtaget på varemodtagelse", "Reserveret til ordre O-", "Leveret (markeret manuelt)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the device's history lacks %q: %s", want, webtest.PageSnippet(body))
+		}
+	}
+	if strings.Contains(body, "received on receipt") || strings.Contains(body, "→ deployed") {
+		t.Errorf("the device's history is in English: %s", webtest.PageSnippet(body))
+	}
 	if !strings.Contains(body, fmt.Sprintf(`name="device_id" inputmode="numeric" value="%d"`, d.ID)) {
 		t.Errorf("form not filled with the device: %s", webtest.PageSnippet(body))
 	}

@@ -54,6 +54,14 @@ func (n names) member(id int64) string {
 	return fmt.Sprintf("#%d", id)
 }
 
+// memberOf is member for an id that may be missing.
+func (n names) memberOf(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return n.member(*id)
+}
+
 func (n names) vendor(id *int64) string {
 	if id == nil {
 		return ""
