@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -270,5 +271,62 @@ func TestOrderCountsAndPicksAreScoped(t *testing.T) {
 	}
 	if picks, err := f.svc.ConsumablePicks(f.ctx, []int64{open.ID}); err != nil || len(picks) != 1 {
 		t.Fatalf("staff picks = %+v, %v", picks, err)
+	}
+}
+
+// The board's sort by the day due pages through every order once, in order, both ways;
+// an order "as soon as possible" is due the day it was placed.
+func TestListSortedByDueDay(t *testing.T) {
+	f := setup(t)
+	f.stock(t, 1)
+	today := civil.Today()
+	var placed []*orders.Order
+	for i, days := range []int{5, 0, 2, -1, 2, 9} {
+		in := f.kitOrder(fmt.Sprintf("D-%d", i))
+		if days >= 0 {
+			in.RequestedOn = today.AddDays(days)
+		}
+		o, err := f.svc.Place(f.ctx, in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed = append(placed, o)
+	}
+	for _, sort := range []orders.Sort{orders.SortDue, orders.SortDueLast} {
+		var got []orders.Order
+		flt := orders.Filter{Sort: sort, Limit: 2}
+		for pages := 0; ; pages++ {
+			os, next, err := f.svc.List(f.ctx, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, os...)
+			if next == 0 {
+				break
+			}
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
+			flt.After = next
+		}
+		if len(got) != len(placed) {
+			t.Fatalf("%s: %d orders over the pages, want %d", sort, len(got), len(placed))
+		}
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1], got[i]
+			c := int(a.ID - b.ID)
+			if a.DueOn() != b.DueOn() {
+				c = 1
+				if a.DueOn().Before(b.DueOn()) {
+					c = -1
+				}
+			}
+			if (sort == orders.SortDue) != (c < 0) {
+				t.Fatalf("%s: %s (due %s) before %s (due %s)", sort, a.Number, a.DueOn(), b.Number, b.DueOn())
+			}
+		}
+	}
+	if _, _, err := f.svc.List(f.ctx, orders.Filter{Sort: "sideways"}); !apperr.Is(err, apperr.KindInvalid) {
+		t.Fatalf("unknown sort: %v", err)
 	}
 }

@@ -55,8 +55,10 @@ type Order struct {
 	CitizenRef  string     `json:"citizen_ref"`
 	Delivery    Address    `json:"delivery" gorm:"embedded;embeddedPrefix:delivery_"`
 	RequestedOn civil.Date `json:"requested_on"`
-	Note        string     `json:"note"`
-	ShipmentID  *int64     `json:"shipment_id"`
+	// Due is DueOn, kept in a column for the board to sort on.
+	Due        civil.Date `json:"-" gorm:"column:due_on"`
+	Note       string     `json:"note"`
+	ShipmentID *int64     `json:"shipment_id"`
 	CreatedBy   string     `json:"created_by"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`

@@ -190,6 +190,7 @@ func (s *Service) insertOrder(ctx context.Context, p auth.Principal, in NewOrder
 	o := &Order{Number: "pending-" + requestHash("number", []any{now.UnixNano(), in.CitizenRef})[:16], Status: Backordered,
 		MemberID: in.MemberID, KitID: in.KitID, CitizenRef: in.CitizenRef, Delivery: *in.Delivery,
 		RequestedOn: in.RequestedOn, Note: in.Note, CreatedBy: p.Name, CreatedAt: now, UpdatedAt: now}
+	o.Due = o.DueOn()
 	o.Lines = make([]Line, len(lines))
 	for i, l := range lines {
 		o.Lines[i] = Line{ProductID: l.ProductID, Quantity: l.Quantity, DeviceIDs: []int64{}}
@@ -225,11 +226,25 @@ type Filter struct {
 	// Query finds an order by its number (ignoring case) or its citizen reference (as
 	// written); at most 100 characters.
 	Query string
-	// Oldest lists oldest first (ids ascending) instead of newest first.
-	Oldest bool
-	After  int64
-	Limit  int
+	Sort  Sort
+	After int64 // the id of the last order of the page before
+	Limit int
 }
+
+// Sort is the order of a list of orders.
+type Sort string
+
+// The orders of List: newest first (ids descending, the default), oldest first, and
+// by the day due, soonest or latest first (then by id).
+const (
+	SortNewest  Sort = ""
+	SortOldest  Sort = "oldest"
+	SortDue     Sort = "due"
+	SortDueLast Sort = "due_last"
+)
+
+// Sorts are the orders List knows.
+var Sorts = []Sort{SortNewest, SortOldest, SortDue, SortDueLast}
 
 // List returns orders newest first after cursor f.After, with lines, and the next
 // cursor; a member user sees only its own member's orders.
@@ -241,6 +256,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, int64, error) {
 	var fe apperr.Fields
 	if f.Status != "" && !validStatus(f.Status) {
 		fe.Add("status", apperr.OneOf, "must be one of %s", "backordered, reserved, dispatching, shipped, delivered, cancelled")
+	}
+	if !slices.Contains(Sorts, f.Sort) {
+		fe.Add("sort", apperr.OneOf, "must be one of %s", "newest, oldest, due, due_last")
 	}
 	if f.Query = strings.TrimSpace(f.Query); utf8.RuneCountInString(f.Query) > 100 {
 		fe.Add("q", apperr.TooLong, "must be at most %s characters", "100")

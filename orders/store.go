@@ -75,15 +75,19 @@ func attachLines(ctx context.Context, os []Order) error {
 
 func listOrders(ctx context.Context, f Filter) ([]Order, int64, error) {
 	q := db.Conn(ctx).Model(&Order{}).Omit("Lines")
-	order := "id DESC"
-	switch {
-	case f.Oldest:
-		order = "id ASC"
-		if f.After > 0 {
-			q = q.Where("id > ?", f.After)
-		}
-	case f.After > 0:
-		q = q.Where("id < ?", f.After)
+	// The cursor is the last order's id; a sort by day compares with that order's key,
+	// so the cursor stays a plain id whatever the sort.
+	order, after := "id DESC", "id < ?"
+	switch f.Sort {
+	case SortOldest:
+		order, after = "id ASC", "id > ?"
+	case SortDue:
+		order, after = "due_on ASC, id ASC", "(due_on, id) > (SELECT c.due_on, c.id FROM orders c WHERE c.id = ?)"
+	case SortDueLast:
+		order, after = "due_on DESC, id DESC", "(due_on, id) < (SELECT c.due_on, c.id FROM orders c WHERE c.id = ?)"
+	}
+	if f.After > 0 {
+		q = q.Where(after, f.After)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)

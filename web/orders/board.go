@@ -38,9 +38,9 @@ type ordersView struct {
 	Status        string
 	// The search: number or citizen reference, member, and the order of the list.
 	Query, MemberID string
-	Oldest          bool
+	Sort            string // the sort parameter as given, "" for the default
 	Members         []contracts.Member
-	SortHref        string
+	ByNumber, ByDue sortColumn
 	Tabs            []statusTab
 	Total, Late     int64
 	Rows            []orderRow
@@ -141,17 +141,65 @@ func (h *Handlers) ordersExport(c *fiber.Ctx) error {
 // boardFilter reads the board's search (q, member_id, sort) into a filter, and the
 // view's copy of it; a member id that is not a number is ignored, as a bad status is.
 func boardFilter(c *fiber.Ctx, status string) (orders.Filter, ordersView) {
-	v := ordersView{Query: strings.TrimSpace(c.Query("q")), MemberID: c.Query("member_id"), Oldest: c.Query("sort") == "oldest"}
-	f := orders.Filter{Status: orders.Status(status), Query: v.Query, Oldest: v.Oldest}
+	v := ordersView{Query: strings.TrimSpace(c.Query("q")), MemberID: c.Query("member_id")}
+	sort, ok := parseSort(c.Query("sort"))
+	if ok && sort != orders.SortNewest {
+		v.Sort = c.Query("sort")
+	}
+	f := orders.Filter{Status: orders.Status(status), Query: v.Query, Sort: sort}
 	if id, err := strconv.ParseInt(v.MemberID, 10, 64); err == nil && id > 0 {
 		f.MemberID = id
 	} else {
 		v.MemberID = ""
 	}
-	sort := "oldest"
-	if v.Oldest {
-		sort = "newest"
-	}
-	v.SortHref = "/orders?" + httpx.Query(c, "sort", sort, "cursor")
+	v.ByNumber = sortColumnOf(c, sort, orders.SortOldest, orders.SortNewest, false)
+	v.ByDue = sortColumnOf(c, sort, orders.SortDue, orders.SortDueLast, true)
 	return f, v
+}
+
+// parseSort reads a sort parameter of the board and the API: "" or newest, oldest,
+// due, due_last; ok is false for anything else (the default then).
+func parseSort(s string) (orders.Sort, bool) {
+	if s == "newest" {
+		return orders.SortNewest, true
+	}
+	if st := orders.Sort(s); slices.Contains(orders.Sorts, st) {
+		return st, true
+	}
+	return orders.SortNewest, false
+}
+
+// sortColumn is a column header that sorts the whole list (in the database, page by
+// page), not only the rows shown.
+type sortColumn struct {
+	Href     string
+	AriaSort string // ascending, descending or none
+	Arrow    string
+	Next     string // the catalogue key of what a click does
+}
+
+// sortColumnOf is the header of the column sorted by asc or desc, given the list's sort
+// cur: a click turns the column's sort round, or sorts by it (ascending first when
+// ascFirst).
+func sortColumnOf(c *fiber.Ctx, cur, asc, desc orders.Sort, ascFirst bool) sortColumn {
+	param := func(s orders.Sort) string {
+		if s == orders.SortNewest {
+			return "newest"
+		}
+		return string(s)
+	}
+	col := sortColumn{AriaSort: "none"}
+	next := desc
+	switch {
+	case cur == asc:
+		col.AriaSort, col.Arrow = "ascending", "↑"
+	case cur == desc:
+		col.AriaSort, col.Arrow, next = "descending", "↓", asc
+	case ascFirst:
+		next = asc
+	}
+	col.Href = "/orders?" + httpx.Query(c, "sort", param(next), "cursor")
+	col.Next = map[orders.Sort]string{orders.SortNewest: "ord.list.sort_newest", orders.SortOldest: "ord.list.sort_oldest",
+		orders.SortDue: "ord.list.sort_due", orders.SortDueLast: "ord.list.sort_due_last"}[next]
+	return col
 }

@@ -48,6 +48,12 @@ func TestOrderBoardSearchAndSort(t *testing.T) {
 	if !(pos(newest, ids[2]) < pos(newest, ids[0])) || !(pos(oldest, ids[0]) < pos(oldest, ids[2])) {
 		t.Fatal("sort=oldest does not turn the board's order around")
 	}
+	// The due column sorts the whole list by the day due, and turns it round.
+	b.ExpectPage("/orders", 200, `href="/orders?sort=due" title="Tidligst ønsket først"`)
+	b.ExpectPage("/orders?sort=due", 200, `aria-sort="ascending"`, `href="/orders?sort=due_last"`, `name="sort" value="due"`)
+	if st, body := ts.Do("GET", "/api/v1/orders?sort=due_last", "logistics", nil); st != 200 || strings.Count(string(body), `"number"`) != 3 {
+		t.Fatalf("API sort by due: %d %s", st, body)
+	}
 	// The API searches alike.
 	st, body := ts.Do("GET", "/api/v1/orders?q=SAG-B&sort=oldest", "logistics", nil)
 	if st != 200 || strings.Count(string(body), `"number"`) != 1 {

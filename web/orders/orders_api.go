@@ -50,12 +50,9 @@ func (h *Handlers) apiListOrders(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	f := orders.Filter{Status: orders.Status(c.Query("status")), MemberID: httpx.Int64Query(c, "member_id", &fe),
 		Query: c.Query("q"), After: p.After, Limit: p.Limit}
-	switch c.Query("sort") {
-	case "", "newest":
-	case "oldest":
-		f.Oldest = true
-	default:
-		fe.Add("sort", apperr.OneOf, "must be one of %s", "newest, oldest")
+	var ok bool
+	if f.Sort, ok = parseSort(c.Query("sort")); !ok {
+		fe.Add("sort", apperr.OneOf, "must be one of %s", "newest, oldest, due, due_last")
 	}
 	if err := fe.Err(); err != nil {
 		return err

@@ -169,14 +169,14 @@ func nextDue(t support.Ticket) time.Time {
 
 // queueForm is the queue's filter as typed.
 type queueForm struct {
-	Status, Priority, Category, Member, Vendor, SLA, Q, Sort string
-	All                                                      bool // resolved and closed too
+	Status, Priority, Category, Member, Vendor, SLA, Q string
+	All                                                bool // resolved and closed too
 }
 
 func queueFormOf(c *fiber.Ctx) queueForm {
 	return queueForm{Status: c.Query("status"), Priority: c.Query("priority"), Category: c.Query("category"),
 		Member: c.Query("member_id"), Vendor: c.Query("vendor_id"), SLA: c.Query("sla"), Q: c.Query("q"),
-		Sort: c.Query("sort"), All: c.Query("all") == "1"}
+		All: c.Query("all") == "1"}
 }
 
 // filter is the service's filter of the form; a bad value is a 422 naming it.
@@ -194,39 +194,11 @@ func (f queueForm) filter(c *fiber.Ctx) (support.Filter, error) {
 	default:
 		fe.Add("sla", apperr.OneOf, "must be one of %s", "breached, at_risk")
 	}
-	if !slices.Contains(sortKeys, f.Sort) {
-		fe.Add("sort", apperr.OneOf, "must be one of %s", strings.Join(sortKeys[1:], ", "))
-	}
 	if len(f.Q) > maxQueryParam {
 		fe.Add("q", apperr.TooLong, "must be at most %d characters", maxQueryParam)
 	}
 	sf.Active = !f.All && f.Status == ""
 	return sf, fe.Err()
-}
-
-// sortKeys are the queue's orders besides the default (nearest due time, the order of
-// the database's keyset pages): each sorts the page shown.
-var sortKeys = []string{"", "number", "priority", "status", "received", "member"}
-
-func sortTickets(ts []support.Ticket, key string, n names) {
-	rank := map[support.Priority]int{}
-	for i, p := range support.Priorities {
-		rank[p] = i
-	}
-	st := map[support.Status]int{}
-	for i, s := range support.Statuses {
-		st[s] = i
-	}
-	cmp := map[string]func(a, b support.Ticket) int{
-		"number":   func(a, b support.Ticket) int { return strings.Compare(a.Number, b.Number) },
-		"priority": func(a, b support.Ticket) int { return rank[a.Priority] - rank[b.Priority] },
-		"status":   func(a, b support.Ticket) int { return st[a.Status] - st[b.Status] },
-		"received": func(a, b support.Ticket) int { return a.ReceivedAt.Compare(b.ReceivedAt) },
-		"member":   func(a, b support.Ticket) int { return strings.Compare(n.member(a.MemberID), n.member(b.MemberID)) },
-	}[key]
-	if cmp != nil {
-		slices.SortStableFunc(ts, cmp)
-	}
 }
 
 // maxScan bounds how many tickets the at-risk filter reads for one page: at-risk tickets
@@ -310,8 +282,6 @@ type queueView struct {
 	Statuses  []support.Status
 	Prios     []support.Priority
 	Cats      []support.Category
-	Sorts     []string
-	SortLinks map[string]string
 	Pager     ui.Pager
 	Heading   string
 	IsStaff   bool
@@ -344,10 +314,9 @@ func (h *Handlers) queuePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sortTickets(ts, form.Sort, n)
-	v := queueView{Form: form, Statuses: support.Statuses, Prios: support.Priorities, Cats: categories, Sorts: sortKeys,
+	v := queueView{Form: form, Statuses: support.Statuses, Prios: support.Priorities, Cats: categories,
 		IsStaff: p.IsStaff(), IsVendor: p.Role == auth.RoleVendor, CanCreate: slices.Contains(creators, p.Role),
-		Heading: "sup.queue.title", SortLinks: map[string]string{},
+		Heading: "sup.queue.title",
 		Filtered: form != queueForm{}}
 	switch p.Role {
 	case auth.RoleMember:
@@ -357,9 +326,6 @@ func (h *Handlers) queuePage(c *fiber.Ctx) error {
 	}
 	if p.IsStaff() {
 		v.Members, v.Vendors = ms, vs
-	}
-	for _, k := range sortKeys {
-		v.SortLinks[k] = "?" + httpx.Query(c, "sort", k, "cursor")
 	}
 	lb := newLabels(ui.Lang(c))
 	for _, t := range ts {
@@ -411,7 +377,6 @@ func (h *Handlers) queueExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sortTickets(all, form.Sort, n)
 	return httpx.SendColumns(c, l, "tickets.xlsx", l.T("sup.queue.title"), queueColumns(l, n, p), all)
 }
 
