@@ -59,10 +59,10 @@ type Order struct {
 	Due        civil.Date `json:"-" gorm:"column:due_on"`
 	Note       string     `json:"note"`
 	ShipmentID *int64     `json:"shipment_id"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Lines       []Line     `json:"lines" gorm:"-"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	Lines      []Line     `json:"lines" gorm:"-"`
 }
 
 // Line is one product of an order, how much of it is reserved, and which devices.

@@ -316,7 +316,7 @@ func (h *Handlers) queuePage(c *fiber.Ctx) error {
 	}
 	v := queueView{Form: form, Statuses: support.Statuses, Prios: support.Priorities, Cats: categories,
 		IsStaff: p.IsStaff(), IsVendor: p.Role == auth.RoleVendor, CanCreate: slices.Contains(creators, p.Role),
-		Heading: "sup.queue.title",
+		Heading:  "sup.queue.title",
 		Filtered: form != queueForm{}}
 	switch p.Role {
 	case auth.RoleMember:
