@@ -3,6 +3,7 @@ package inventory
 import (
 	"database/sql/driver"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -121,11 +122,4 @@ func (a *Args) Scan(v any) error {
 }
 
 // WhyCodes returns every code of Why, sorted: the pages must have words for each.
-func WhyCodes() []string {
-	out := make([]string, 0, len(whyText))
-	for c := range whyText {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
-}
+func WhyCodes() []string { return slices.Sorted(maps.Keys(whyText)) }

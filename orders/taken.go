@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -60,14 +61,7 @@ var outcomeText = map[string]string{
 }
 
 // Outcomes returns every Outcome code: the pages must have words for each.
-func Outcomes() []string {
-	out := make([]string, 0, len(outcomeText))
-	for k := range outcomeText {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func Outcomes() []string { return slices.Sorted(maps.Keys(outcomeText)) }
 
 // TableName keeps the table name stable.
 func (OrderEvent) TableName() string { return "order_events" }

@@ -9,6 +9,7 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/orders"
+	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/webtest"
 	"github.com/xuri/excelize/v2"
 )
@@ -147,4 +148,15 @@ func TestOrderPageSaysADeviceLeftIt(t *testing.T) {
 	en.Login("logistics@example.dk", webtest.Password)
 	en.Get("/lang/en")
 	en.ExpectPage(page, 200, "What happened", "Device TAB-0001 left the order (Recall")
+}
+
+// Every outcome an order's history entry names has words in every language.
+func TestEveryOutcomeHasWords(t *testing.T) {
+	for _, code := range orders.Outcomes() {
+		for _, lc := range i18n.Codes {
+			if !i18n.For(lc).Has("ord.outcome." + code) {
+				t.Errorf("%s lacks ord.outcome.%s", lc, code)
+			}
+		}
+	}
 }
