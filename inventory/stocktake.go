@@ -45,8 +45,11 @@ type Stocktake struct {
 type StocktakeResult struct {
 	// Scanned is how many distinct serials were scanned, Matched how many of them are
 	// booked at the location.
-	Scanned    int                 `json:"scanned"`
-	Matched    int                 `json:"matched"`
+	Scanned int `json:"scanned"`
+	Matched int `json:"matched"`
+	// Counted says whether anything (a serial or a quantity) has been counted yet.
+	// Until then every device on the books is "missing" only because nobody looked.
+	Counted    bool                `json:"counted"`
 	Missing    []StocktakeDevice   `json:"missing"`
 	Unexpected []UnexpectedSerial  `json:"unexpected"`
 	Miscounted []StocktakeMiscount `json:"miscounted"`
@@ -378,6 +381,7 @@ func computeStocktake(ctx context.Context, st *Stocktake) (*StocktakeResult, err
 		return nil, fmt.Errorf("stocktake %d: scanned: %w", st.ID, err)
 	}
 	r.Scanned = len(scanned)
+	r.Counted = len(scanned) > 0
 	var booked []StocktakeDevice
 	if err := conn.Table("devices d").
 		Select("d.id AS device_id, d.serial, d.product_id, p.sku, d.state").
@@ -471,6 +475,7 @@ func miscounted(ctx context.Context, st *Stocktake, r *StocktakeResult) error {
 	if err != nil {
 		return fmt.Errorf("miscounted: %w", err)
 	}
+	r.Counted = r.Counted || len(rows) > 0
 	for _, x := range rows {
 		if x.Difference = x.Counted - x.Booked; x.Difference != 0 {
 			r.Miscounted = append(r.Miscounted, x)
@@ -484,7 +489,8 @@ func miscounted(ctx context.Context, st *Stocktake, r *StocktakeResult) error {
 // elsewhere are moved to this location (state unchanged), consumable differences become
 // ledger adjustments; the stocktake is then confirmed with the result it booked. It
 // returns NotFound for an unknown id, Invalid without a reason, and Conflict when the
-// stocktake is already confirmed or a device changed meanwhile.
+// stocktake is already confirmed, when nothing was counted but devices are booked there
+// (they would all be lost), or when a device changed meanwhile.
 func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string) (*Stocktake, error) {
 	p, err := auth.Require(ctx, auth.RoleLogistics)
 	if err != nil {
@@ -510,6 +516,10 @@ func (s *Service) ConfirmStocktake(ctx context.Context, id int64, reason string)
 		r, err := computeStocktake(ctx, st)
 		if err != nil {
 			return err
+		}
+		if !r.Counted && len(r.Missing) > 0 {
+			return apperr.ConflictCode(CodeStocktakeUncounted,
+				"nothing has been counted in stocktake %d; confirming would book %d devices lost", id, len(r.Missing))
 		}
 		arrived, err := s.bookStocktake(ctx, st, r, reason, p.Name)
 		if err != nil {

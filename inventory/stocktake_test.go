@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -241,5 +242,36 @@ func TestStocktakeRoles(t *testing.T) {
 	c, err := f.svc.ConfirmStocktake(f.ctx, st.ID, "nothing here")
 	if err != nil || c.Status != "confirmed" || len(c.Result.Missing) != 0 {
 		t.Fatalf("empty confirm: %+v, %v", c, err)
+	}
+}
+
+// A stocktake with nothing counted yet would book every device on the shelves lost:
+// confirming it is refused until a serial or a quantity has been counted.
+func TestStocktakeConfirmNeedsACount(t *testing.T) {
+	f := setup(t)
+	f.receive(t, "T-1", "T-2")
+	st, err := f.svc.StartStocktake(f.ctx, f.loc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.GetStocktake(f.ctx, st.ID); got.Result.Counted || len(got.Result.Missing) != 2 {
+		t.Fatalf("before counting: %+v", got.Result)
+	}
+	_, err = f.svc.ConfirmStocktake(f.ctx, st.ID, "year end")
+	if e, ok := errors.AsType[*apperr.Error](err); !ok || e.Kind != apperr.KindConflict || e.Code != inventory.CodeStocktakeUncounted {
+		t.Fatalf("confirm with nothing counted: %v, want conflict %s", err, inventory.CodeStocktakeUncounted)
+	}
+	if d := deviceBySerial(t, f, "T-1"); d.State != inventory.Available {
+		t.Fatalf("T-1 is %s after the refused confirmation", d.State)
+	}
+	if _, err := f.svc.RecordCount(f.ctx, st.ID, inventory.StocktakeCount{Serials: []string{"T-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.svc.ConfirmStocktake(f.ctx, st.ID, "year end")
+	if err != nil || !c.Result.Counted || len(c.Result.Missing) != 1 {
+		t.Fatalf("confirm after a count: %+v, %v", c, err)
+	}
+	if d := deviceBySerial(t, f, "T-2"); d.State != inventory.Lost {
+		t.Errorf("T-2 is %s, want lost", d.State)
 	}
 }

@@ -80,6 +80,7 @@ type stocktakeView struct {
 	Result      *inventory.StocktakeResult
 	IsOpen      bool
 	CanCount    bool
+	CanConfirm  bool // something was counted, or nothing would be booked lost
 	Serials     string
 	Rows        int
 	Consumables []countRow
@@ -117,6 +118,7 @@ func (h *Handlers) stocktakeRender(c *fiber.Ctx, id int64, serials string, qty m
 	if r := st.Result; r != nil {
 		v.Missing = len(r.Missing)
 		v.Differences = len(r.Missing) + len(r.Unexpected) + len(r.Miscounted)
+		v.CanConfirm = r.Counted || len(r.Missing) == 0
 	}
 	return h.UI.RenderError(c, "inv_stocktake", "inv.stocktake.title", v, formErr)
 }

@@ -29,7 +29,17 @@ func TestInventoryStocktakePages(t *testing.T) {
 	row := fmt.Sprintf(`<td><a href="%s">%s</a></td>`, loc, strings.TrimPrefix(loc, "/stocktakes/"))
 	b.ExpectPage("/stocktakes", 200, row, "Lager Aarhus", `<span class="badge warn">Åben</span>`)
 	loggedIn(t, ts, "support").ExpectPage("/stocktakes", 200, row)
-	body = b.ExpectPage(loc, 200, "Optælling nr.", `<textarea id="serials" name="serials"`, `name="qty_`+fmt.Sprint(f.strips.ID)+`"`)
+	body = b.ExpectPage(loc, 200, "Optælling nr.", `<textarea id="serials" name="serials"`, `name="qty_`+fmt.Sprint(f.strips.ID)+`"`,
+		"Scan hvad der står på hylderne først.")
+	// Before anything is counted, every device on the books is "missing": booking that
+	// is not offered, and refused if posted anyway.
+	if strings.Contains(body, `action="`+loc+`/confirm"`) || strings.Contains(body, "bogføres som bortkommet") {
+		t.Error("an uncounted stocktake offers to book its devices lost")
+	}
+	st, body, _ = b.Post(loc+"/confirm", url.Values{"reason": {"årsoptælling"}})
+	if st != 409 || !strings.Contains(body, "Der er ikke talt noget endnu") {
+		t.Errorf("confirm before counting: %d: %s", st, webtest.PageSnippet(body))
+	}
 
 	// Scan all but TAB-0003, one from the other warehouse and one unknown; count 38 strips.
 	scan := "TAB-0001\nTAB-0002\nOXI-0001\nOXI-0002\nOXI-0003\nOXI-0004\nOXI-0005\nOXI-0006\nOXI-HOR-1\nUKENDT-1\n"
