@@ -55,6 +55,7 @@ type orderView struct {
 	Reserving                            bool // stock is still being held for it: show what is reserved
 	CanCancel, CanShip, CanDeliver, Pick bool
 	Events                               []eventRow
+	Pickups                              []returnRow // pickups of its devices not yet received
 }
 
 // eventRow is an entry of the order's history besides its steps: a device it lost.
@@ -126,6 +127,15 @@ func (h *Handlers) orderView(ctx context.Context, l i18n.Lang, id int64) (*order
 	}
 	for _, e := range evs {
 		v.Events = append(v.Events, eventRow{At: e.At, Text: eventText(l, e, names.member)})
+	}
+	if o.Status == orders.Delivered {
+		rs, err := h.Orders.OrderPickups(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			v.Pickups = append(v.Pickups, pickupRow(r))
+		}
 	}
 	may := o.ActionsFor(p)
 	v.CanCancel, v.CanShip, v.CanDeliver = may.Cancel, may.Ship, may.Deliver

@@ -43,6 +43,9 @@ var (
 	memberAndStaff    = httpx.AnyUser
 	orderPlacers      = []auth.Role{auth.RoleMember, auth.RoleLogistics, auth.RoleAdmin}
 	memberOrLogistics = []auth.Role{auth.RoleMember, auth.RoleLogistics}
+	// returnsReaders see the list of returns: the warehouse receives them, a member's
+	// nurses follow their own pickups.
+	returnsReaders = []auth.Role{auth.RoleMember, auth.RoleLogistics, auth.RoleAdmin}
 )
 
 // Mount registers the API routes (into the table that feeds the OpenAPI document), the
@@ -66,6 +69,7 @@ func (h *Handlers) Mount(api httpx.Router, pages ui.Router) {
 		ui.NavItem{Order: 20, Label: "ord.nav.new", Href: "/orders/new", Roles: memberOnly},
 		ui.NavItem{Order: 21, Label: "ord.nav.mine", Href: "/orders", Roles: memberOnly},
 		ui.NavItem{Order: 22, Label: "ord.nav.pickup", Href: "/returns/new", Roles: memberOnly},
+		ui.NavItem{Order: 22, Label: "ord.nav.pickups", Href: "/returns", Roles: memberOnly},
 		ui.NavItem{Order: 23, Label: "ord.nav.orders", Href: "/orders", Roles: httpx.Staff},
 		ui.NavItem{Order: 24, Label: "ord.nav.picklists", Href: "/picklists", Roles: warehouseRoles},
 		ui.NavItem{Order: 25, Label: "ord.nav.shipments", Href: "/shipments", Roles: warehouseRoles},

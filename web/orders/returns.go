@@ -17,7 +17,7 @@ import (
 
 // mountReturns registers the returns to receive and the transfer of a deployed device.
 func (h *Handlers) mountReturns(r ui.Router) {
-	r.Get("/returns", warehouseRoles, h.returnsPage)
+	r.Get("/returns", returnsReaders, h.returnsPage)
 	r.Post("/transfers", httpx.Logistics, h.transferSubmit)
 }
 
@@ -26,6 +26,7 @@ type returnRow struct {
 	MemberName        string
 	Devices, Received int64
 	Tracking          string
+	ShipmentStatus    string // the pickup's own status at the carrier, once booked
 }
 
 // transferForm is the transfer form as typed.
@@ -37,10 +38,23 @@ type transferForm struct {
 type returnsView struct {
 	Rows       []returnRow
 	Show       string // open, received or all
+	Mine       bool   // a member's own pickups: no member column, no warehouse tools
 	CanReceive bool
 	Members    []contracts.Member
 	Transfer   transferForm
 	Pager      ui.Pager
+}
+
+// pickupRow is return r as a row of a list.
+func pickupRow(r orders.Return) returnRow {
+	row := returnRow{Return: r, Devices: int64(len(r.DeviceIDs)), Received: int64(r.ReceivedCount)}
+	if r.Shipment != nil {
+		row.ShipmentStatus = string(r.Shipment.Status)
+		if r.Shipment.TrackingNumber != nil {
+			row.Tracking = *r.Shipment.TrackingNumber
+		}
+	}
+	return row
 }
 
 // listReturns reads a page of returns for the staff list: show is open, received or all.
@@ -55,10 +69,7 @@ func (h *Handlers) listReturns(ctx context.Context, show string, after int64, li
 	}
 	out := make([]returnRow, len(rs))
 	for i, r := range rs {
-		out[i] = returnRow{Return: r, Devices: int64(len(r.DeviceIDs)), Received: int64(r.ReceivedCount)}
-		if r.Shipment != nil && r.Shipment.TrackingNumber != nil {
-			out[i].Tracking = *r.Shipment.TrackingNumber
-		}
+		out[i] = pickupRow(r)
 	}
 	return out, next, nil
 }
@@ -82,7 +93,7 @@ func (h *Handlers) renderReturns(c *fiber.Ctx, status int, tf transferForm, form
 	for i := range rows {
 		rows[i].MemberName = names.member(rows[i].MemberID)
 	}
-	v := returnsView{Rows: rows, Show: show, CanReceive: p.Role == auth.RoleLogistics, Transfer: tf}
+	v := returnsView{Rows: rows, Show: show, Mine: p.Role == auth.RoleMember, CanReceive: p.Role == auth.RoleLogistics, Transfer: tf}
 	if v.CanReceive {
 		if v.Members, err = h.allMembers(ctx); err != nil {
 			return err
@@ -92,7 +103,11 @@ func (h *Handlers) renderReturns(c *fiber.Ctx, status int, tf transferForm, form
 	if formErr != nil {
 		return h.UI.RenderError(c, "ord_returns", "ord.returns.title", v, formErr)
 	}
-	return h.UI.RenderStatus(c, status, "ord_returns", "ord.returns.title", v)
+	title := "ord.returns.title"
+	if v.Mine {
+		title = "ord.returns.mine_title"
+	}
+	return h.UI.RenderStatus(c, status, "ord_returns", title, v)
 }
 
 // allMembers returns every member the caller may see.

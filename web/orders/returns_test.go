@@ -64,6 +64,19 @@ func TestOrderPagesPickupAndReceiving(t *testing.T) {
 	other.Login("member2@example.dk", webtest.Password)
 	other.ExpectPage(loc, 404)
 
+	// The nurse follows her pickups on a list of her own, and the order shows its pickup.
+	rid := strings.TrimPrefix(loc, "/returns/")
+	mine := nurse.ExpectPage("/returns", 200, "<h1>Afhentninger</h1>", `href="`+loc+`">R-`+rid+`</a>`, "Bestilt", "0 / 2", `href="/returns/new"`)
+	for _, not := range []string{"Kommune 751", `action="/transfers"`, "/receive"} {
+		if strings.Contains(mine, not) {
+			t.Errorf("the nurse's pickup list shows %q (a warehouse thing)", not)
+		}
+	}
+	nurse.ExpectPage(fmt.Sprintf("/orders/%d", id), 200, "Afhentning undervejs", `href="`+loc+`">R-`+rid+`</a>`)
+	if body := other.ExpectPage("/returns", 200, "Ingen af jeres afhentninger venter."); strings.Contains(body, `href="`+loc+`"`) {
+		t.Error("another member's pickup list shows this pickup")
+	}
+
 	// Logistics receives one of the two, and scans a serial that is not on the pickup.
 	logi.ExpectPage("/returns", 200, "<h1>Returneringer</h1>", "Kommune 751", "Borgeren er flyttet", "0 / 2", `href="`+loc+`/receive"`)
 	logi.ExpectPage(loc+"/receive", 200, `<textarea id="serials"`, "autofocus", "AAR – Lager Aarhus")
