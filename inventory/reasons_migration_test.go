@@ -8,31 +8,13 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/testenv"
 	"github.com/fsc/backoffice/inventory"
-	"github.com/go-gormigrate/gormigrate/v2"
 )
 
 // The events written before reasons had codes get theirs from their English text:
 // every kind the system wrote, and a reason a person wrote keeps none. The code and
 // arguments say the very text again, so the pages lose nothing.
 func TestOldReasonsGetTheirCodes(t *testing.T) {
-	g, err := db.Open(testenv.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(g) })
-	const step = "202612021100_inventory_event_reason_code"
-	ms := db.Migrations()
-	var before string
-	for i, m := range ms {
-		if m.ID == step {
-			before = ms[i-1].ID
-		}
-	}
-	opts := *gormigrate.DefaultOptions
-	opts.TableName = "schema_migrations"
-	if err := gormigrate.New(g, &opts, ms).MigrateTo(before); err != nil {
-		t.Fatal(err)
-	}
+	g := testenv.DBBefore(t, "202612021100_inventory_event_reason_code")
 	now := time.Now().UTC()
 	exec := func(q string, args ...any) {
 		t.Helper()

@@ -9,35 +9,17 @@ import (
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/testenv"
 	"github.com/fsc/backoffice/inventory"
-	"github.com/go-gormigrate/gormigrate/v2"
 )
 
 // The notices of the old reorder_notices table move to the notices table: the
 // dashboard lists them as before, and the day's check does not raise them again.
 func TestReorderNoticesMoveToNotices(t *testing.T) {
-	g, err := db.Open(testenv.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(g) })
-	const move = "202612010210_inventory_reorder_notices_to_notices"
-	ms := db.Migrations()
-	var before string
-	for i, m := range ms {
-		if m.ID == move {
-			before = ms[i-1].ID
-		}
-	}
-	opts := *gormigrate.DefaultOptions
-	opts.TableName = "schema_migrations"
-	if err := gormigrate.New(g, &opts, ms).MigrateTo(before); err != nil {
-		t.Fatal(err)
-	}
+	g := testenv.DBBefore(t, "202612010210_inventory_reorder_notices_to_notices")
 	now := time.Now().UTC()
 	if err := g.Exec("INSERT INTO products (id, sku, name, category, tracking, reorder_level, created_at) VALUES (1, 'TAB-1', 'Tablet', 'tablet', 'serial', 5, ?)", now).Error; err != nil {
 		t.Fatal(err)
 	}
-	err = g.Exec("INSERT INTO reorder_notices (product_id, day, available, reorder_level, created_at) VALUES (1, ?, 0, 5, ?)", civil.Today(), now).Error
+	err := g.Exec("INSERT INTO reorder_notices (product_id, day, available, reorder_level, created_at) VALUES (1, ?, 0, 5, ?)", civil.Today(), now).Error
 	if err != nil {
 		t.Fatal(err)
 	}

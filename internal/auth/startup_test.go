@@ -11,7 +11,6 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/testenv"
-	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 )
 
@@ -77,25 +76,7 @@ func TestEnsureAdminFromManyProcessesAtOnce(t *testing.T) {
 // with a message naming them, and afterwards the database itself refuses a second
 // spelling of an address.
 func TestEmailNormalisationMigration(t *testing.T) {
-	const id = "202612100010_auth_users_email_normalised"
-	ms := db.Migrations()
-	i := slices.IndexFunc(ms, func(m *gormigrate.Migration) bool { return m.ID == id })
-	if i < 1 {
-		t.Fatalf("migration %s not registered", id)
-	}
-	before := func(t *testing.T) *gorm.DB {
-		g, err := db.Open(testenv.URL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close(g) })
-		opts := *gormigrate.DefaultOptions
-		opts.TableName = "schema_migrations"
-		if err := gormigrate.New(g, &opts, ms).MigrateTo(ms[i-1].ID); err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
+	before := func(t *testing.T) *gorm.DB { return testenv.DBBefore(t, "202612100010_auth_users_email_normalised") }
 	raw := func(t *testing.T, g *gorm.DB, email string) error {
 		return g.Exec("INSERT INTO users (email, name, role, password_hash, disabled, created_at, updated_at) VALUES (?, 'X', 'support', 'x', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", email).Error
 	}

@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/internal/jobs"
+	"github.com/go-gormigrate/gormigrate/v2"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -89,6 +91,28 @@ func DB(t testing.TB) *gorm.DB {
 	}
 	if err := db.Migrate(g); err != nil {
 		t.Fatalf("testenv: %v", err)
+	}
+	return g
+}
+
+// DBBefore returns a fresh database for t migrated up to, not including, migration
+// step: a test of that step writes rows in the old shape, then runs db.Migrate.
+func DBBefore(t testing.TB, step string) *gorm.DB {
+	t.Helper()
+	g, err := db.Open(URL(t))
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() { db.Close(g) })
+	ms := db.Migrations()
+	i := slices.IndexFunc(ms, func(m *gormigrate.Migration) bool { return m.ID == step })
+	if i < 1 {
+		t.Fatalf("testenv: migration %s is not registered after another", step)
+	}
+	opts := *gormigrate.DefaultOptions
+	opts.TableName = "schema_migrations"
+	if err := gormigrate.New(g, &opts, ms).MigrateTo(ms[i-1].ID); err != nil {
+		t.Fatalf("testenv: migrate to the step before %s: %v", step, err)
 	}
 	return g
 }
