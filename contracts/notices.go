@@ -36,7 +36,9 @@ var (
 // noticeAudience are who manage contracts.
 var noticeAudience = []auth.Role{auth.RoleAdmin, auth.RoleFinance}
 
-func (s *Service) noticeDays() int {
+// NoticeWindow is how many days ahead a deadline is near: notices come then, and the
+// dashboard lists it.
+func (s *Service) NoticeWindow() int {
 	if s.NoticeDays > 0 {
 		return s.NoticeDays
 	}
@@ -49,7 +51,7 @@ func (s *Service) noticeDays() int {
 // the dates raises new ones. It returns how many notices it raised.
 func (s *Service) CheckNotices(ctx context.Context) (int, error) {
 	ctx = auth.WithPrincipal(ctx, auth.System)
-	today, days := s.today(), s.noticeDays()
+	today, days := s.today(), s.NoticeWindow()
 	until := today.AddDays(days)
 	within := func(d civil.Date) bool { return !d.Before(today) && !d.After(until) }
 	raised := 0

@@ -280,4 +280,9 @@ func TestDashboardNotices(t *testing.T) {
 	if strings.Contains(body, "sidste frist for opsigelse") {
 		t.Fatal("logistics sees contract notices")
 	}
+	// The panel looks as far ahead as the notices do (FSC_CONTRACT_NOTICE_DAYS).
+	f.Contracts.NoticeDays = 30
+	if body := fin.ExpectPage("/", 200); strings.Contains(body, "45 dage tilbage") {
+		t.Error("with notices 30 days ahead the dashboard lists a deadline 45 days away")
+	}
 }

@@ -90,10 +90,11 @@ type deadline struct {
 	Urgent        bool // under webcontracts.UrgentDays
 }
 
-// deadlines returns the five nearest notice deadlines or ends within 90 days; nil when
+// deadlines returns the five nearest notice deadlines or ends within the days ahead
+// that notices come (FSC_CONTRACT_NOTICE_DAYS); nil when
 // the contracts cannot be read (the dashboard shows without the panel then).
 func (h *Handlers) deadlines(ctx context.Context) []deadline {
-	days := contracts.DefaultNoticeDays
+	days := h.Contracts.NoticeWindow()
 	cs, _, err := h.Contracts.ListContracts(ctx, contracts.ContractFilter{Sort: contracts.SortByDeadline, ExpiringWithinDays: &days, Limit: 5})
 	if err != nil {
 		return nil
