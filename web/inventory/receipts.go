@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/httpx"
@@ -20,6 +21,8 @@ func (h *Handlers) mountReceipts(r ui.Router) {
 
 type receiptForm struct {
 	LocationID, Reference, ProductID, Serials, Quantity, UnitCost string
+	ContractID                                                    string
+	Contracts                                                     []contracts.Contract // the active ones, to buy under
 	Lookups                                                       *lookups
 	Rows                                                          int    // height of the serials box
 	Focus                                                         string // the field that gets the focus
@@ -31,6 +34,10 @@ func (h *Handlers) receiptRender(c *fiber.Ctx, f receiptForm, formErr error) err
 		return err
 	}
 	f.Lookups = lk
+	active := contracts.StatusActive
+	if f.Contracts, _, err = h.Contracts.ListContracts(c.UserContext(), contracts.ContractFilter{Status: active, Limit: 500}); err != nil {
+		return err
+	}
 	if f.LocationID == "" && len(lk.Locations) == 1 {
 		f.LocationID = strconv.FormatInt(lk.Locations[0].ID, 10)
 	}
@@ -72,11 +79,11 @@ type receiptDevice struct {
 
 func (h *Handlers) receiptSubmit(c *fiber.Ctx) error {
 	l := ui.Lang(c)
-	f := receiptForm{LocationID: c.FormValue("location_id"), Reference: strings.TrimSpace(c.FormValue("reference")),
+	f := receiptForm{LocationID: c.FormValue("location_id"), Reference: strings.TrimSpace(c.FormValue("reference")), ContractID: c.FormValue("contract_id"),
 		ProductID: c.FormValue("product_id"), Serials: c.FormValue("serials"), Quantity: strings.TrimSpace(c.FormValue("quantity")),
 		UnitCost: strings.TrimSpace(c.FormValue("unit_cost"))}
 	serials, rows := textLines(f.Serials)
-	labels := labelsFor(l, map[string]string{"location_id": "inv.receipt.location", "reference": "inv.receipt.reference",
+	labels := labelsFor(l, map[string]string{"location_id": "inv.receipt.location", "reference": "inv.receipt.reference", "contract_id": "inv.receipt.contract",
 		"lines": "inv.receipt.serials", "serials": "inv.receipt.serials", "lines[0].product_id": "inv.receipt.product",
 		"lines[0].serials": "inv.receipt.serials", "lines[0].quantity": "inv.receipt.quantity", "lines[0].unit_cost_ore": "inv.receipt.unit_cost"},
 		func(field string) (string, bool) {
@@ -89,6 +96,13 @@ func (h *Handlers) receiptSubmit(c *fiber.Ctx) error {
 	var fe apperr.Fields
 	in := inventory.NewReceipt{Reference: f.Reference}
 	in.LocationID, _ = strconv.ParseInt(f.LocationID, 10, 64)
+	if f.ContractID != "" {
+		id, err := strconv.ParseInt(f.ContractID, 10, 64)
+		if err != nil || id <= 0 {
+			fe.Add("contract_id", apperr.Unknown, "no contract with id %s", f.ContractID)
+		}
+		in.ContractID = &id
+	}
 	line := inventory.NewReceiptLine{Serials: serials}
 	line.ProductID, _ = strconv.ParseInt(f.ProductID, 10, 64)
 	if f.UnitCost != "" {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsc/backoffice/contracts"
+	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/web/webtest"
 )
 
@@ -79,5 +81,49 @@ func TestInventoryReceiptForm(t *testing.T) {
 	a := loggedIn(t, ts, "admin")
 	if st, _, _ := a.Get("/receipts/new"); st != 403 {
 		t.Errorf("admin opens the receipt form: %d, want 403", st)
+	}
+}
+
+// Receiving under a contract: the form offers the active contracts, and a line without
+// a unit cost gets the contract's purchase price in force; one the contract does not
+// price is refused naming the cost field, in Danish.
+func TestInventoryReceiptUnderContract(t *testing.T) {
+	ts := webtest.New(t)
+	f := setup(t, ts)
+	v, err := ts.Contracts.CreateVendor(ts.Ctx, contracts.NewVendor{Name: "Viewcare A/S", CVR: "29190925"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notice := 3
+	c, err := ts.Contracts.CreateContract(ts.Ctx, contracts.NewContract{Number: "K-77", Title: "Tablets 2026", VendorID: v.ID,
+		StartsOn: civil.Today().AddDays(-30), EndsOn: civil.Today().AddMonths(24), NoticeMonths: &notice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	price := int64(249500)
+	if _, err := ts.Contracts.AddPrice(ts.Ctx, c.ID, contracts.NewPrice{ProductID: &f.tablet.ID, Kind: contracts.PricePurchase,
+		AmountOre: &price, ValidFrom: civil.Today().AddDays(-30)}); err != nil {
+		t.Fatal(err)
+	}
+	b := loggedIn(t, ts, "logistics")
+	b.ExpectPage("/receipts/new", 200, `<select id="contract_id" name="contract_id">`, fmt.Sprintf(`<option value="%d">K-77 – Tablets 2026</option>`, c.ID))
+
+	form := url.Values{"location_id": {fmt.Sprint(f.loc.ID)}, "product_id": {fmt.Sprint(f.oxi.ID)}, "contract_id": {fmt.Sprint(c.ID)},
+		"serials": {"OXI-K-1"}}
+	st, body, _ := b.Post("/receipts/new", form)
+	if st != 422 || !strings.Contains(body, "<strong>Stykpris i kr.</strong>") || !strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>`, c.ID)) {
+		t.Errorf("a product the contract does not price: %d: %s", st, webtest.PageSnippet(body))
+	}
+	form.Set("product_id", fmt.Sprint(f.tablet.ID))
+	form.Set("serials", "TAB-K-1\nTAB-K-2")
+	if st, body, _ = b.Post("/receipts/new", form); st != 201 || !strings.Contains(body, "2.495,00 kr.") {
+		t.Fatalf("receipt under the contract: %d: %s", st, webtest.PageSnippet(body))
+	}
+	if ds, err := ts.Inventory.FindBySerial(ts.Ctx, "TAB-K-2"); err != nil || len(ds) != 1 || ds[0].UnitCostOre != price {
+		t.Fatalf("TAB-K-2: %+v, %v; want the contract's price %d", ds, err, price)
+	}
+	form.Set("contract_id", "x")
+	if st, body, _ = b.Post("/receipts/new", form); st != 422 || !strings.Contains(body, "<strong>Kontrakt</strong>") {
+		t.Errorf("a contract id that is not one: %d: %s", st, webtest.PageSnippet(body))
 	}
 }
