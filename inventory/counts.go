@@ -26,6 +26,8 @@ import (
 // write to their commit. Each key is kept in countShards rows (a transaction writes to
 // one shard it picks at random), so that orders reserving the same product do not all
 // queue on one row; a count is the sum of its shards, and a shard may be negative.
+// Beside each count goes the devices' value (their unit cost from the receipt, in øre),
+// so that the stock's value is read from the same few rows.
 
 type countKey struct {
 	ProductID  int64
@@ -55,7 +57,10 @@ func keyOf(d *Device) countKey {
 	return k
 }
 
-type countDeltas map[countKey]int64
+// countDelta is a change of a count: devices and their value in øre.
+type countDelta struct{ N, Ore int64 }
+
+type countDeltas map[countKey]countDelta
 
 // countShards is how many rows share each count.
 const countShards = 16
@@ -73,8 +78,8 @@ func addCounts(ctx context.Context, deltas countDeltas) error {
 		return flushCounts(ctx, deltas)
 	}
 	m := v.(countDeltas)
-	for k, n := range deltas {
-		m[k] += n
+	for k, d := range deltas {
+		m[k] = countDelta{m[k].N + d.N, m[k].Ore + d.Ore}
 	}
 	return nil
 }
@@ -85,12 +90,12 @@ func (s *Service) countMove(ctx context.Context, before, after *Device) error {
 	if kb == ka {
 		return nil
 	}
-	return addCounts(ctx, countDeltas{kb: -1, ka: 1})
+	return addCounts(ctx, countDeltas{kb: {-1, -before.UnitCostOre}, ka: {1, after.UnitCostOre}})
 }
 
-// countNew counts n new devices of key k.
-func countNew(ctx context.Context, k countKey, n int64) error {
-	return addCounts(ctx, countDeltas{k: n})
+// countNew counts n new devices of key k, each of unit cost costOre.
+func countNew(ctx context.Context, k countKey, n, costOre int64) error {
+	return addCounts(ctx, countDeltas{k: {n, n * costOre}})
 }
 
 // countRecalled moves the devices that recall recallID just marked from the
@@ -100,19 +105,19 @@ func countRecalled(ctx context.Context, recallID int64) error {
 		ProductID  int64
 		LocationID int64
 		State      State
-		N          int64
+		N, Ore     int64
 	}
 	if err := db.Conn(ctx).Table("devices").
-		Select("product_id, COALESCE(location_id, 0) AS location_id, state, COUNT(*) AS n").
+		Select("product_id, COALESCE(location_id, 0) AS location_id, state, COUNT(*) AS n, SUM(unit_cost_ore) AS ore").
 		Where("recall_id = ?", recallID).Group("product_id, COALESCE(location_id, 0), state").Scan(&rows).Error; err != nil {
 		return fmt.Errorf("count recalled devices: %w", err)
 	}
 	d := countDeltas{}
 	for _, r := range rows {
 		k := countKey{ProductID: r.ProductID, LocationID: r.LocationID, State: r.State}
-		d[k] -= r.N
+		d[k] = countDelta{d[k].N - r.N, d[k].Ore - r.Ore}
 		k.Recalled = true
-		d[k] += r.N
+		d[k] = countDelta{d[k].N + r.N, d[k].Ore + r.Ore}
 	}
 	return addCounts(ctx, d)
 }
@@ -120,8 +125,8 @@ func countRecalled(ctx context.Context, recallID int64) error {
 // flushCounts writes deltas in key order.
 func flushCounts(ctx context.Context, deltas countDeltas) error {
 	keys := make([]countKey, 0, len(deltas))
-	for k, n := range deltas {
-		if n != 0 {
+	for k, d := range deltas {
+		if d != (countDelta{}) {
 			keys = append(keys, k)
 		}
 	}
@@ -135,11 +140,12 @@ func flushCounts(ctx context.Context, deltas countDeltas) error {
 	rows := make([]map[string]any, len(keys))
 	for i, k := range keys {
 		rows[i] = map[string]any{"product_id": k.ProductID, "location_id": k.LocationID, "state": k.State,
-			"recalled": k.Recalled, "shard": shard, "n": deltas[k]}
+			"recalled": k.Recalled, "shard": shard, "n": deltas[k].N, "value_ore": deltas[k].Ore}
 	}
 	err := db.Conn(ctx).Table("device_counts").Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "product_id"}, {Name: "location_id"}, {Name: "state"}, {Name: "recalled"}, {Name: "shard"}},
-		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("device_counts.n + excluded.n")}),
+		Columns: []clause.Column{{Name: "product_id"}, {Name: "location_id"}, {Name: "state"}, {Name: "recalled"}, {Name: "shard"}},
+		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("device_counts.n + excluded.n"),
+			"value_ore": gorm.Expr("device_counts.value_ore + excluded.value_ore")}),
 	}).Create(rows).Error
 	if err != nil {
 		return fmt.Errorf("device counts: %w", err)
@@ -151,43 +157,44 @@ func flushCounts(ctx context.Context, deltas countDeltas) error {
 }
 
 // CountDrift compares device_counts with a full count of the devices table and returns
-// the keys that differ, as "product/location/state/recalled: kept N, counted M"; empty
-// when they agree. Tests and `fsc` checks call it.
+// the keys whose count or value differ, as "product/location/state/recalled: kept N
+// (V øre), counted M (W øre)"; empty when they agree. Tests and `fsc` checks call it.
 func CountDrift(ctx context.Context) ([]string, error) {
 	type row struct {
 		ProductID  int64
 		LocationID int64
 		State      State
 		Recalled   bool
-		N          int64
+		N, Ore     int64
 	}
 	var kept, full []row
-	if err := db.Conn(ctx).Table("device_counts").Select("product_id, location_id, state, recalled, SUM(n) AS n").
-		Group("product_id, location_id, state, recalled").Having("SUM(n) <> 0").Scan(&kept).Error; err != nil {
+	if err := db.Conn(ctx).Table("device_counts").Select("product_id, location_id, state, recalled, SUM(n) AS n, SUM(value_ore) AS ore").
+		Group("product_id, location_id, state, recalled").Having("SUM(n) <> 0 OR SUM(value_ore) <> 0").Scan(&kept).Error; err != nil {
 		return nil, fmt.Errorf("device counts: %w", err)
 	}
 	if err := db.Conn(ctx).Table("devices").
-		Select("product_id, COALESCE(location_id, 0) AS location_id, state, recalled, COUNT(*) AS n").
+		Select("product_id, COALESCE(location_id, 0) AS location_id, state, recalled, COUNT(*) AS n, SUM(unit_cost_ore) AS ore").
 		Group("product_id, COALESCE(location_id, 0), state, recalled").Scan(&full).Error; err != nil {
 		return nil, fmt.Errorf("count devices: %w", err)
 	}
-	m := map[countKey][2]int64{}
+	m := map[countKey][2]countDelta{}
 	for _, r := range kept {
 		k := countKey{r.ProductID, r.LocationID, r.State, r.Recalled}
 		v := m[k]
-		v[0] = r.N
+		v[0] = countDelta{r.N, r.Ore}
 		m[k] = v
 	}
 	for _, r := range full {
 		k := countKey{r.ProductID, r.LocationID, r.State, r.Recalled}
 		v := m[k]
-		v[1] = r.N
+		v[1] = countDelta{r.N, r.Ore}
 		m[k] = v
 	}
 	var out []string
 	for k, v := range m {
 		if v[0] != v[1] {
-			out = append(out, fmt.Sprintf("%d/%d/%s/%v: kept %d, counted %d", k.ProductID, k.LocationID, k.State, k.Recalled, v[0], v[1]))
+			out = append(out, fmt.Sprintf("%d/%d/%s/%v: kept %d (%d øre), counted %d (%d øre)",
+				k.ProductID, k.LocationID, k.State, k.Recalled, v[0].N, v[0].Ore, v[1].N, v[1].Ore))
 		}
 	}
 	slices.Sort(out)
@@ -202,8 +209,8 @@ func RecountDevices(ctx context.Context) error {
 	if err := conn.Exec("DELETE FROM device_counts").Error; err != nil {
 		return fmt.Errorf("recount devices: %w", err)
 	}
-	if err := conn.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, shard, n)
-		SELECT product_id, COALESCE(location_id, 0), state, recalled, 0, COUNT(*) FROM devices
+	if err := conn.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, shard, n, value_ore)
+		SELECT product_id, COALESCE(location_id, 0), state, recalled, 0, COUNT(*), SUM(unit_cost_ore) FROM devices
 		GROUP BY product_id, COALESCE(location_id, 0), state, recalled`).Error; err != nil {
 		return fmt.Errorf("recount devices: %w", err)
 	}
@@ -246,8 +253,20 @@ func init() {
 				PRIMARY KEY (product_id, location_id, state, recalled, shard))`).Error; err != nil {
 				return err
 			}
-			return RecountDevices(db.NewContext(context.Background(), tx))
+			// The recount of the table as it was then (RecountDevices writes later columns).
+			return tx.Exec(`INSERT INTO device_counts (product_id, location_id, state, recalled, shard, n)
+				SELECT product_id, COALESCE(location_id, 0), state, recalled, 0, COUNT(*) FROM devices
+				GROUP BY product_id, COALESCE(location_id, 0), state, recalled`).Error
 		},
 		Rollback: func(tx *gorm.DB) error { return nil },
+	}, &gormigrate.Migration{
+		ID: "202612030100_inventory_device_counts_value",
+		Migrate: func(tx *gorm.DB) error {
+			if err := tx.Exec(`ALTER TABLE device_counts ADD COLUMN value_ore bigint NOT NULL DEFAULT 0`).Error; err != nil {
+				return err
+			}
+			return RecountDevices(db.NewContext(context.Background(), tx))
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn("device_counts", "value_ore") },
 	})
 }

@@ -176,7 +176,7 @@ func insertOpening(ctx context.Context, run importRun, l NewReceiptLine, rowOf [
 		if loc != nil {
 			k.LocationID = *loc
 		}
-		if err := countNew(ctx, k, int64(len(ds))); err != nil {
+		if err := countNew(ctx, k, int64(len(ds)), 0); err != nil { // no receipt, no cost
 			return 0, err
 		}
 		n += len(ds)

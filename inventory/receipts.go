@@ -372,7 +372,7 @@ func insertDevices(ctx context.Context, actor string, receiptID, locationID, pro
 			}
 			return nil, fmt.Errorf("create devices: %w", err)
 		}
-		if err := countNew(ctx, countKey{ProductID: productID, LocationID: locationID, State: Available}, int64(len(ds))); err != nil {
+		if err := countNew(ctx, countKey{ProductID: productID, LocationID: locationID, State: Available}, int64(len(ds)), costOre); err != nil {
 			return nil, err
 		}
 		evs := make([]Event, len(ds))

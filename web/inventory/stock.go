@@ -19,6 +19,7 @@ type stockView struct {
 	Locations []inventory.Location
 	Location  string
 	Below     int
+	ValueOre  int64 // of everything listed
 	Export    string
 }
 
@@ -42,6 +43,7 @@ func (h *Handlers) stockPage(c *fiber.Ctx) error {
 		if x.BelowReorder {
 			v.Below++
 		}
+		v.ValueOre += x.ValueOre
 	}
 	return h.UI.Render(c, "inv_stock", "inv.stock.title", v)
 }
@@ -59,9 +61,9 @@ func (h *Handlers) stockExport(c *fiber.Ctx) error {
 	}
 	rows := make([][]any, 0, len(levels))
 	for _, x := range levels {
-		rows = append(rows, []any{x.SKU, x.Name, l.T("inv.tracking." + x.Tracking), x.OnHand, x.Reserved, x.Available, x.Deployed, x.ReorderLevel, x.BelowReorder})
+		rows = append(rows, []any{x.SKU, x.Name, l.T("inv.tracking." + x.Tracking), x.OnHand, x.Reserved, x.Available, x.Deployed, x.ReorderLevel, x.BelowReorder, float64(x.ValueOre) / 100})
 	}
 	header := []string{l.T("inv.stock.sku"), l.T("inv.stock.name"), l.T("inv.stock.tracking"), l.T("inv.stock.on_hand"), l.T("inv.stock.reserved"),
-		l.T("inv.stock.available"), l.T("inv.stock.deployed"), l.T("inv.stock.reorder"), l.T("inv.stock.below")}
+		l.T("inv.stock.available"), l.T("inv.stock.deployed"), l.T("inv.stock.reorder"), l.T("inv.stock.below"), l.T("inv.stock.value")}
 	return httpx.SendXLSX(c, "stock.xlsx", l.T("inv.stock.title"), header, rows)
 }

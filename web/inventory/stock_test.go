@@ -31,6 +31,15 @@ func TestInventoryStockFlagsBelowReorder(t *testing.T) {
 			t.Errorf("%s is flagged: %s", sku, r)
 		}
 	}
+	// Values from the receipts: 3 tablets and 6 oximeters at 999 kr., 40 strips at 12,50 kr.
+	for sku, want := range map[string]string{"TAB-10": "2.997,00", "OXI-2": "5.994,00", "STRIP-50": "500,00"} {
+		if r := row(sku); !strings.Contains(r, ">"+want+"</td>") {
+			t.Errorf("%s row does not say its value %s: %s", sku, want, r)
+		}
+	}
+	if !strings.Contains(body, "Lagerværdi i alt, kr.") || !strings.Contains(body, ">9.491,00</td>") {
+		t.Errorf("the stock page has no total value of 9.491,00: %s", webtest.PageSnippet(body))
+	}
 	// At the other warehouse there is nothing, so the strips are under their level too.
 	b.ExpectPage(fmt.Sprintf("/stock?location_id=%d", f.loc2.ID), 200, "2 produkter under genbestillingsniveau.")
 
