@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/httpx"
@@ -221,5 +222,53 @@ func TestImportErrorsWorkbookAPI(t *testing.T) {
 	}
 	if status, _ = is.Do("GET", httpx.Base+"/imports/77/errors.xlsx", "logistics", nil); status != 404 {
 		t.Fatalf("unknown import workbook: %d", status)
+	}
+}
+
+// The opening balance over HTTP, as an integration would send it: no location, admin
+// or logistics; devices deployed for the member and citizen since the day given, the
+// first event dated that day; bad rows named by their row in the file.
+func TestImportOpeningBalanceAPI(t *testing.T) {
+	is := newImportServer(t)
+	bad := []byte("sku,serial,member_code,citizen_ref,deployed_on\nTAB-1,OB-1,751,B-1,2024-03-01\nTAB-1,OB-2,999,B-2,2024-03-01\nTAB-1,OB-3,751,0101701234,2024-03-01\n")
+	status, body := is.Send(importRequest(t, is.Tokens["admin"], "opening.csv", bad, ""))
+	if status != 422 || !slices.Equal(problemFields(t, body), []string{"rows[3].member_code", "rows[4].citizen_ref"}) {
+		t.Fatalf("bad opening balance: %d %s", status, body)
+	}
+	good := []byte("sku,serial,member_code,citizen_ref,deployed_on\nTAB-1,OB-1,751,B-1,2024-03-01\nTAB-1,OB-2,657,H-1,2025-06-15\n")
+	if status, body = is.Send(importRequest(t, is.Tokens["member"], "opening.csv", good, "")); status != 403 {
+		t.Fatalf("a member imports an opening balance: %d %s", status, body)
+	}
+	status, body = is.Send(importRequest(t, is.Tokens["logistics"], "opening.csv", good, ""))
+	if status != 201 || !strings.Contains(string(body), `"devices_created":2`) {
+		t.Fatalf("opening balance: %d %s", status, body)
+	}
+	status, body = is.Do("GET", httpx.Base+"/devices?serial=OB-1", "logistics", nil)
+	var list struct {
+		Items []inventory.Device `json:"items"`
+	}
+	webtest.DecodeInto(t, body, &list)
+	if status != 200 || len(list.Items) != 1 {
+		t.Fatalf("OB-1: %d %s", status, body)
+	}
+	d := list.Items[0]
+	if d.State != inventory.Deployed || d.MemberID == nil || *d.MemberID != is.Members["751"].ID || d.CitizenRef == nil || *d.CitizenRef != "B-1" {
+		t.Fatalf("OB-1 = %+v; want deployed for 751's citizen B-1", d)
+	}
+	status, body = is.Do("GET", fmt.Sprintf("%s/devices/%d/events", httpx.Base, d.ID), "logistics", nil)
+	var evs struct {
+		Items []inventory.Event `json:"items"`
+	}
+	webtest.DecodeInto(t, body, &evs)
+	cph, _ := time.LoadLocation("Europe/Copenhagen")
+	if status != 200 || len(evs.Items) != 1 || evs.Items[0].To != string(inventory.Deployed) || evs.Items[0].At.In(cph).Format("2006-01-02") != "2024-03-01" {
+		t.Fatalf("OB-1's history: %d %s; want one deployed event on its day", status, body)
+	}
+	// The member sees its device, the other member does not.
+	if status, _ = is.Do("GET", fmt.Sprintf("%s/devices/%d", httpx.Base, d.ID), "member", nil); status != 200 {
+		t.Errorf("751's user reads its opening-balance device: %d", status)
+	}
+	if status, _ = is.Do("GET", fmt.Sprintf("%s/devices/%d", httpx.Base, d.ID), "member2", nil); status != 404 {
+		t.Errorf("657's user reads 751's device: %d, want 404", status)
 	}
 }
