@@ -155,6 +155,10 @@ func TestBillingRunByHand(t *testing.T) {
 	_, err = hooks.Create(f.as(auth.Principal{Name: "admin", Role: auth.RoleAdmin}),
 		webhook.NewSubscription{URL: "http://127.0.0.1:9/finance", Events: []string{webhook.BillingRunFinalized}})
 	f.must(err)
+	// A member's webhook on the same event gets nothing: a run is not its object.
+	_, err = hooks.Create(f.as(auth.Principal{Name: "a", Role: auth.RoleMember, MemberID: &f.a}),
+		webhook.NewSubscription{URL: "http://127.0.0.1:9/member", Events: []string{webhook.BillingRunFinalized}})
+	f.must(err)
 	run, err = f.svc.Finalize(f.as(finance), run.ID)
 	f.must(err)
 	if run.Status != reports.RunFinalized {
@@ -163,7 +167,7 @@ func TestBillingRunByHand(t *testing.T) {
 	var deliveries int64
 	f.must(db.Conn(f.ctx).Table("webhook_deliveries").Where("event = ?", webhook.BillingRunFinalized).Count(&deliveries).Error)
 	if deliveries != 1 {
-		t.Fatalf("%d billing_run.finalized deliveries after finalising, want 1", deliveries)
+		t.Fatalf("%d billing_run.finalized deliveries after finalising, want 1 (the integration's, not the member's)", deliveries)
 	}
 	if _, err := f.svc.Finalize(f.as(finance), run.ID); !apperr.Is(err, apperr.KindConflict) {
 		t.Errorf("finalise twice: %v, want Conflict", err)

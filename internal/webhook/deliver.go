@@ -350,13 +350,14 @@ func (s *Service) HandlePurge(ctx context.Context, _ *asynq.Task) error {
 	return err
 }
 
-// Purge deletes deliveries created before cutoff, in batches, and returns how many.
+// Purge deletes deliveries created before cutoff, in batches, and returns how many. A
+// delivery still pending stays whatever its age: an old one sent again is being tried.
 func (s *Service) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	g := db.Root(ctx).WithContext(ctx)
 	var total int64
 	for {
 		var ids []int64
-		if err := g.Model(&Delivery{}).Where("created_at < ?", cutoff.UTC()).Order("id").Limit(1000).Pluck("id", &ids).Error; err != nil {
+		if err := g.Model(&Delivery{}).Where("created_at < ? AND status <> ?", cutoff.UTC(), Pending).Order("id").Limit(1000).Pluck("id", &ids).Error; err != nil {
 			return total, fmt.Errorf("purge webhook deliveries: %w", err)
 		}
 		if len(ids) == 0 {
