@@ -222,19 +222,20 @@ func (s *Service) compute(ctx context.Context, per Period) (*computed, error) {
 			if l.AmountOre, err = money.MulDivRound(k.unit, q, days); err != nil {
 				return nil, fmt.Errorf("usage of member %d: %w", k.member, err)
 			}
-			l.Description = fmt.Sprintf("%s: %d device-days at %s kr. a month ÷ %d days, contract %s", pname, q, money.FormatDecimal(k.unit), days, ci.number)
+			l.setWords(say(LineUsage, pname, q, k.unit, days, ci.number))
 			l.Basis = jsonOf(map[string]any{"contract_number": ci.number, "monthly_ore": k.unit, "device_days": q, "days_in_month": days})
 		default:
 			if l.AmountOre, err = money.Mul(k.unit, q); err != nil {
 				return nil, fmt.Errorf("%s of member %d: %w", k.kind, k.member, err)
 			}
-			what := k.event
-			if k.kind == KindConsumable {
-				what = pname
-			} else if pname != "" {
-				what += " (" + pname + ")"
+			switch {
+			case k.kind == KindConsumable:
+				l.setWords(say(LineConsumable, pname, q, k.unit, ci.number))
+			case pname != "":
+				l.setWords(say(LineEventProduct, k.event, pname, q, k.unit, ci.number))
+			default:
+				l.setWords(say(LineEvent, k.event, q, k.unit, ci.number))
 			}
-			l.Description = fmt.Sprintf("%s: %d × %s kr., contract %s", what, q, money.FormatDecimal(k.unit), ci.number)
 			l.Basis = jsonOf(map[string]any{"contract_number": ci.number, "unit_ore": k.unit, "quantity": q})
 		}
 		out.lines = append(out.lines, l)
@@ -245,17 +246,16 @@ func (s *Service) compute(ctx context.Context, per Period) (*computed, error) {
 		if k.product != 0 {
 			u.ProductID = ptr(k.product)
 		}
-		switch k.kind {
-		case KindUsage:
-			u.Reason = fmt.Sprintf("%d device-days of %s: no contract of the member prices the product (monthly)", q, products[k.product])
-		case KindEvent:
-			u.Reason = fmt.Sprintf("%d × %s: no contract of the member prices the event", q, k.event)
-		case KindConsumable:
-			u.Reason = fmt.Sprintf("%d × %s shipped: no contract of the member has a purchase price", q, products[k.product])
-		}
-		if k.member == 0 {
+		switch {
+		case k.member == 0:
 			u.MemberID = nil
-			u.Reason = fmt.Sprintf("%d × %s with no member to bill", q, k.event)
+			u.setWords(say(UnbilledNoMember, q, k.event))
+		case k.kind == KindUsage:
+			u.setWords(say(UnbilledNoMonthlyPrice, q, products[k.product]))
+		case k.kind == KindEvent:
+			u.setWords(say(UnbilledNoEventPrice, q, k.event))
+		case k.kind == KindConsumable:
+			u.setWords(say(UnbilledNoPurchasePrice, q, products[k.product]))
 		}
 		out.unbilled = append(out.unbilled, u)
 	}
@@ -277,8 +277,9 @@ func (s *Service) compute(ctx context.Context, per Period) (*computed, error) {
 		if a.CorrectsRunID != nil {
 			b["corrects_run_id"] = *a.CorrectsRunID
 		}
-		out.lines = append(out.lines, Line{MemberID: a.MemberID, Kind: KindAdjustment, AdjustmentID: ptr(a.ID), Description: a.Description,
-			Quantity: 1, UnitOre: a.AmountOre, AmountOre: a.AmountOre, Basis: jsonOf(b)})
+		l := Line{MemberID: a.MemberID, Kind: KindAdjustment, AdjustmentID: ptr(a.ID), Quantity: 1, UnitOre: a.AmountOre, AmountOre: a.AmountOre, Basis: jsonOf(b)}
+		l.setWords(say(LineAdjustment, a.Description))
+		out.lines = append(out.lines, l)
 	}
 
 	sortLines(out.lines, pd.members)
@@ -324,8 +325,9 @@ func (s *Service) sharedLines(ctx context.Context, pd *periodData, out *computed
 		k := byID[pool.AllocationKeyID]
 		sp, err := splitPool(k, pd.participants(pool.SchemeID), pool.AmountOre)
 		if err != nil {
-			out.unbilled = append(out.unbilled, Unbilled{Kind: KindShared, SchemeID: ptr(pool.SchemeID), CostPoolID: ptr(pool.ID),
-				Quantity: 1, Reason: fmt.Sprintf("pool %q (%s kr.) could not be split by key %s: %v", pool.Name, money.FormatDecimal(pool.AmountOre), k.Code, err)})
+			u := Unbilled{Kind: KindShared, SchemeID: ptr(pool.SchemeID), CostPoolID: ptr(pool.ID), Quantity: 1}
+			u.setWords(say(UnbilledNoSplit, pool.Name, pool.AmountOre, k.Code, err.Error(), errorCode(err)))
+			out.unbilled = append(out.unbilled, u)
 			continue
 		}
 		for _, sh := range sp.Shares {
@@ -335,13 +337,15 @@ func (s *Service) sharedLines(ctx context.Context, pd *periodData, out *computed
 			basis := map[string]any{"pool": pool.Name, "pool_amount_ore": pool.AmountOre, "key_code": k.Code, "key_name": k.Name,
 				"weights": k.Weights, "factors": sp.Factors, "fraction": sh.Fraction, "inhabitants": sh.Inhabitants,
 				"inhabitants_65_plus": sh.Inhabitants65Plus, "usage": sh.Usage}
-			desc := fmt.Sprintf("%s: %s of %s kr. by key %s", pool.Name, sh.Fraction, money.FormatDecimal(pool.AmountOre), k.Code)
+			words := say(LineShared, pool.Name, sh.Fraction, pool.AmountOre, k.Code)
 			if sh.Fixed != nil {
 				basis["fixed_share_bp"] = *sh.Fixed
-				desc = fmt.Sprintf("%s: fixed share %d bp of %s kr. by key %s", pool.Name, *sh.Fixed, money.FormatDecimal(pool.AmountOre), k.Code)
+				words = say(LineSharedFixed, pool.Name, *sh.Fixed, pool.AmountOre, k.Code)
 			}
-			out.lines = append(out.lines, Line{MemberID: sh.MemberID, Kind: KindShared, SchemeID: ptr(pool.SchemeID), CostPoolID: ptr(pool.ID),
-				Description: desc, Quantity: 1, UnitOre: sh.AmountOre, AmountOre: sh.AmountOre, Basis: jsonOf(basis)})
+			l := Line{MemberID: sh.MemberID, Kind: KindShared, SchemeID: ptr(pool.SchemeID), CostPoolID: ptr(pool.ID),
+				Quantity: 1, UnitOre: sh.AmountOre, AmountOre: sh.AmountOre, Basis: jsonOf(basis)}
+			l.setWords(words)
+			out.lines = append(out.lines, l)
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/inventory"
 )
 
 // Run statuses.
@@ -91,6 +92,11 @@ type Line struct {
 	UnitOre      int64    `json:"unit_ore"`
 	AmountOre    int64    `json:"amount_ore"`
 	Basis        JSONText `json:"basis"`
+
+	// DescriptionCode and DescriptionArgs are Description as Words, for the pages; ""
+	// on a line computed before codes.
+	DescriptionCode string         `json:"-"`
+	DescriptionArgs inventory.Args `json:"-"`
 }
 
 // TableName keeps the table name stable.
@@ -141,6 +147,10 @@ type Unbilled struct {
 	Event      string `json:"event,omitempty"`
 	Quantity   int64  `json:"quantity"`
 	Reason     string `json:"reason"`
+	// ReasonCode and ReasonArgs are Reason as Words, for the pages; "" on an item
+	// computed before codes.
+	ReasonCode string         `json:"-"`
+	ReasonArgs inventory.Args `json:"-"`
 }
 
 // TableName keeps the table name stable.

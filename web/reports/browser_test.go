@@ -37,8 +37,8 @@ func TestBrowserJourneyFinanceBillsAMonth(t *testing.T) {
 	b.Shot("billing-run-draft")
 
 	b.ExpectPage(b.Click(fmt.Sprintf(`#statements a[href$="/members/%d"]`, s.m751)), 200, fmt.Sprintf("%s/members/%d", runPath, s.m751))
-	b.ExpectText("#lines", "device-days")
-	b.ExpectText("#lines", "contract_number")
+	b.ExpectText("#lines", "enhedsdage")
+	b.ExpectText("#lines", "Kontrakt")
 	b.ExpectText("#statement-total", "515,00")
 	b.Shot("billing-statement")
 

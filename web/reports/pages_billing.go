@@ -3,6 +3,8 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,9 +83,16 @@ type statementRow struct {
 	Diff     int64
 }
 
+// unbilledRow is an item not billed, with its reason said in the reader's language.
+type unbilledRow struct {
+	reports.Unbilled
+	Text string
+}
+
 type runView struct {
 	Run        *reports.Run
 	Rows       []statementRow
+	Unbilled   []unbilledRow
 	Previous   *reports.Run
 	CanAct     bool
 	MemberCode map[int64]string
@@ -97,6 +106,9 @@ func (h *Handlers) renderRun(c *fiber.Ctx, id int64, formErr error) error {
 		return err
 	}
 	v := runView{Run: run, CanAct: isFinance(c), MemberCode: map[int64]string{}, Refresh: run.Status == reports.RunComputing}
+	for _, u := range run.Unbilled {
+		v.Unbilled = append(v.Unbilled, unbilledRow{Unbilled: u, Text: unbilledText(ui.Lang(c), u)})
+	}
 	// The differences to the previous month's finalised run, per member.
 	if per, ok := reports.ParsePeriod(run.Period); ok {
 		prevPeriod := reports.PeriodOf(per.First().AddDays(-1)).String()
@@ -181,11 +193,15 @@ func (h *Handlers) runFinalizeSubmit(c *fiber.Ctx) error {
 
 // ---- statements ----
 
-// basisItem is one entry of a line's basis, for the explanation column.
-type basisItem struct{ Key, Value string }
+// basisItem is one entry of a line's basis, for the explanation column: its key in
+// the API, its label and its value in the reader's language.
+type basisItem struct{ Key, Label, Value string }
 
+// lineRow is a statement line with its description and basis said in the reader's
+// language.
 type lineRow struct {
 	reports.Line
+	Text  string
 	Basis []basisItem
 }
 
@@ -210,32 +226,63 @@ func (h *Handlers) statementPage(c *fiber.Ctx) error {
 	}
 	p, _ := auth.From(c.UserContext())
 	v := statementView{Statement: st, IsMember: p.Role == auth.RoleMember}
-	for _, l := range st.Lines {
-		v.Lines = append(v.Lines, lineRow{Line: l, Basis: basisOf(l.Basis)})
+	l := ui.Lang(c)
+	for _, ln := range st.Lines {
+		v.Lines = append(v.Lines, lineRow{Line: ln, Text: lineText(l, ln), Basis: basisOf(l, ln.Basis)})
 	}
 	return h.UI.Render(c, "billing_statement", "bill.statement.title", v)
 }
 
-// basisOf lays out a line's basis JSON as sorted key/value pairs.
-func basisOf(b reports.JSONText) []basisItem {
+// basisOf lays out a line's basis JSON as key/value pairs sorted by key, each key
+// labelled from bill.basis_key.<key> (the key itself if the catalogue lacks it).
+func basisOf(l i18n.Lang, b reports.JSONText) []basisItem {
 	var m map[string]any
 	if json.Unmarshal([]byte(b), &m) != nil {
 		return nil
 	}
 	out := make([]basisItem, 0, len(m))
 	for k, v := range m {
-		s := fmt.Sprint(v)
-		if x, ok := v.(float64); ok && strings.HasSuffix(k, "_ore") {
-			s = money.FormatDanish(int64(x))
-		} else if x, ok := v.(float64); ok {
-			s = strconv.FormatInt(int64(x), 10)
-		} else if raw, err := json.Marshal(v); err == nil && (strings.HasPrefix(string(raw), "{") || strings.HasPrefix(string(raw), "[")) {
-			s = string(raw)
+		label := k
+		if l.Has("bill.basis_key." + k) {
+			label = l.T("bill.basis_key." + k)
 		}
-		out = append(out, basisItem{Key: k, Value: s})
+		out = append(out, basisItem{Key: k, Label: label, Value: basisValue(l, k, v)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// basisValue writes the value v of basis key k: øre as kroner, the weights and factors
+// of a key by their names in words, other lists and objects as JSON.
+func basisValue(l i18n.Lang, k string, v any) string {
+	factor := func(name string) string { return l.T("bill.factor." + name) }
+	switch x := v.(type) {
+	case float64:
+		if strings.HasSuffix(k, "_ore") {
+			return money.FormatDanish(int64(x))
+		}
+		return strconv.FormatInt(int64(x), 10)
+	case []any:
+		if k == "factors" {
+			names := make([]string, len(x))
+			for i, f := range x {
+				names[i] = factor(fmt.Sprint(f))
+			}
+			return strings.Join(names, ", ")
+		}
+	case map[string]any:
+		if k == "weights" {
+			names := slices.Sorted(maps.Keys(x))
+			for i, f := range names {
+				names[i] = fmt.Sprintf("%s %v", factor(f), x[f])
+			}
+			return strings.Join(names, ", ")
+		}
+	}
+	if raw, err := json.Marshal(v); err == nil && (strings.HasPrefix(string(raw), "{") || strings.HasPrefix(string(raw), "[")) {
+		return string(raw)
+	}
+	return fmt.Sprint(v)
 }
 
 type myStatementsView struct {
@@ -321,7 +368,7 @@ func (h *Handlers) renderKeys(c *fiber.Ctx, f keyForm, pf previewForm, result *r
 			}
 			sp, err := h.Reports.Preview(ctx, reports.PreviewRequest{AllocationKeyID: p.AllocationKeyID, SchemeID: p.SchemeID, Period: p.Period, AmountOre: p.AmountOre})
 			if err != nil {
-				pp.Error = err.Error()
+				pp.Error = errorText(ui.Lang(c), err)
 			}
 			pp.Split = sp
 			v.Current = append(v.Current, pp)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/fsc/backoffice/internal/civil"
+	"github.com/fsc/backoffice/reports"
+	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/webtest"
 )
 
@@ -50,7 +52,18 @@ func TestBillingPages(t *testing.T) {
 	if strings.Contains(page, "export.xlsx") {
 		t.Error("a draft offers the workbook")
 	}
-	fin.ExpectPage(fmt.Sprintf("%s/members/%d", loc, s.m751), 200, "Forbrug", "42 device-days", "contract_number", "K-1", "Kredit for september", "515,00")
+	// The statement and the unbilled items say their lines in the reader's language.
+	stmt := fmt.Sprintf("%s/members/%d", loc, s.m751)
+	page = fin.ExpectPage(stmt, 200, "Forbrug", "42 enhedsdage à 310,00 kr. om måneden ÷ 31 dage, kontrakt K-1", ">Kontrakt</span>: K-1",
+		"forsendelse: 1 × 50,00 kr., kontrakt K-1", "Kredit for september", "515,00")
+	if strings.Contains(page, "device-days") {
+		t.Errorf("the Danish statement says a line in English: %s", webtest.PageSnippet(page))
+	}
+	fin.ExpectPage(loc, 200, "31 enhedsdage af ")
+	en := webtest.LoggedIn(ts, "finance")
+	en.Get("/lang/en")
+	en.ExpectPage(stmt, 200, "Usage", "42 device-days at 310,00 kr. a month ÷ 31 days, contract K-1", ">Contract</span>: K-1", "shipment: 1 × 50,00 kr., contract K-1")
+	en.ExpectPage(loc, 200, "31 device-days of ", "no contract of the member prices the product (monthly)")
 	// Finalising needs the box ticked.
 	if st, body, _ := fin.Post(loc+"/finalize", nil); st != 422 {
 		t.Errorf("finalise without confirming: %d %s", st, webtest.PageSnippet(body))
@@ -94,5 +107,19 @@ func TestBillingPages(t *testing.T) {
 	lg.ExpectPage("/reports/utilisation?from=2026-10-01&to=2026-10-31", 200, "<svg", "TAB-1", "100,0")
 	if st, body, _ := lg.Get("/reports/sla?from=2026-10-31&to=2026-10-01"); st != 422 || !strings.Contains(body, "to-error") {
 		t.Errorf("bad range: %d", st)
+	}
+}
+
+// Every code a billing line or unbilled item is written with has words in every
+// language, taking the arguments the code gives.
+func TestEveryBillingCodeHasWords(t *testing.T) {
+	for prefix, codes := range map[string][]string{"bill.line.": reports.LineCodes(), "bill.unbilled.": reports.UnbilledCodes()} {
+		for _, code := range codes {
+			for _, lc := range i18n.Codes {
+				if !i18n.For(lc).Has(prefix + code) {
+					t.Errorf("%s lacks %s%s", lc, prefix, code)
+				}
+			}
+		}
 	}
 }
