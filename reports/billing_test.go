@@ -213,6 +213,62 @@ func TestBillingRunByHand(t *testing.T) {
 		t.Fatal("invoice not ready")
 	}
 	checkInvoice(t, x, "Invoice", "4715.98", "1179.00", "5894.98", 8) // VAT 117899.5 → 117900
+
+	// The exports and the adjustments the finalised run carried are frozen too, against
+	// any SQL through the application's connection, and so is every frozen table
+	// against TRUNCATE (PostgreSQL; SQLite has none, and its DELETE fires the row
+	// triggers above).
+	adjs, err := f.svc.ListAdjustments(f.as(finance), "2026-03")
+	f.must(err)
+	if len(adjs) != 1 {
+		t.Fatalf("%d adjustments of 2026-03, want 1", len(adjs))
+	}
+	open, err := f.svc.CreateAdjustment(f.as(finance), reports.NewAdjustment{MemberID: f.b, Period: "2026-04", AmountOre: 700, Description: "Gebyr"})
+	f.must(err)
+	frozen := []string{
+		fmt.Sprintf("UPDATE billing_exports SET data = data WHERE run_id = %d", run.ID),
+		fmt.Sprintf("UPDATE billing_exports SET name = 'invoice:0' WHERE run_id = %d AND name = 'workbook'", run.ID),
+		fmt.Sprintf("DELETE FROM billing_exports WHERE run_id = %d AND name = 'invoice:%d'", run.ID, f.a),
+		fmt.Sprintf("DELETE FROM billing_exports WHERE run_id = %d", run.ID),
+		// Written once: nothing is added to a finalised run's export after its workbook.
+		fmt.Sprintf("INSERT INTO billing_exports (run_id, name, data, created_at) VALUES (%d, 'invoice:0', 'x', CURRENT_TIMESTAMP)", run.ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET amount_ore = 0 WHERE id = %d", adjs[0].ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET period = '2026-04' WHERE id = %d", adjs[0].ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET period = '2026-03' WHERE id = %d", open.ID),
+		fmt.Sprintf("DELETE FROM billing_adjustments WHERE id = %d", adjs[0].ID),
+		"DELETE FROM billing_adjustments",
+		fmt.Sprintf("INSERT INTO billing_adjustments (member_id, period, amount_ore, description, created_by, created_at) VALUES (%d, '2026-03', 100, 'x', 'sql', CURRENT_TIMESTAMP)", f.a),
+	}
+	if db.DialectOf(conn) == db.Postgres {
+		for _, tb := range []string{"billing_lines", "billing_statements", "billing_unbilled", "billing_device_days", "billing_exports", "billing_adjustments"} {
+			frozen = append(frozen, "TRUNCATE "+tb)
+		}
+		frozen = append(frozen, "TRUNCATE billing_runs CASCADE")
+	}
+	for _, sql := range frozen {
+		if err := conn.Exec(sql).Error; err == nil {
+			t.Errorf("the database let through %s", sql)
+		}
+	}
+	if again, _, err := f.svc.Invoice(f.as(finance), run.ID, f.a); err != nil || !bytes.Equal(again, x) {
+		t.Errorf("stored invoice changed (%v)", err)
+	}
+	if got, _, err := f.svc.Workbook(f.as(finance), run.ID); err != nil || !bytes.Equal(got, stored) {
+		t.Errorf("stored workbook changed (%v)", err)
+	}
+	if adjs2, err := f.svc.ListAdjustments(f.as(finance), "2026-03"); err != nil || len(adjs2) != 1 || adjs2[0].AmountOre != adjs[0].AmountOre {
+		t.Errorf("adjustments of the finalised month: %+v (%v)", adjs2, err)
+	}
+	if st := f.statement(t, run.ID, f.a); st.TotalOre != 471598 || len(st.Lines) != 8 {
+		t.Errorf("finalised statement changed: %d in %d lines", st.TotalOre, len(st.Lines))
+	}
+	// An open month's adjustment still changes.
+	for _, sql := range []string{
+		fmt.Sprintf("UPDATE billing_adjustments SET amount_ore = 800 WHERE id = %d", open.ID),
+		fmt.Sprintf("DELETE FROM billing_adjustments WHERE id = %d", open.ID),
+	} {
+		f.must(conn.Exec(sql).Error)
+	}
 }
 
 // checkInvoice parses an OIOUBL document and checks its pinned elements and totals.
