@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"github.com/fsc/backoffice/internal/auth"
-	"github.com/fsc/backoffice/internal/webhook"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/webhook"
 	"github.com/fsc/backoffice/reports"
 )
 
@@ -119,9 +121,16 @@ func TestBillingRunByHand(t *testing.T) {
 		t.Errorf("unbilled %q, want R's usage and B's early ticket", got)
 	}
 
-	// Recomputing an unchanged month gives the same lines and the same workbook.
+	// Recomputing an unchanged month gives the same lines, the same workbook and the
+	// same invoices, byte for byte.
 	var wb1 bytes.Buffer
 	f.must(f.svc.WriteWorkbook(f.ctx, run, &wb1))
+	inv1 := map[int64][]byte{}
+	for m := range want {
+		x, err := f.svc.InvoiceXML(f.ctx, run, m)
+		f.must(err)
+		inv1[m] = x
+	}
 	before := f.statement(t, run.ID, f.a)
 	_, err := f.svc.Recompute(f.as(finance), run.ID)
 	f.must(err)
@@ -142,6 +151,13 @@ func TestBillingRunByHand(t *testing.T) {
 	f.must(f.svc.WriteWorkbook(f.ctx, run, &wb2))
 	if !bytes.Equal(wb1.Bytes(), wb2.Bytes()) {
 		t.Error("the workbook of a recomputed unchanged month differs")
+	}
+	for m, x1 := range inv1 {
+		x2, err := f.svc.InvoiceXML(f.ctx, run, m)
+		f.must(err)
+		if !bytes.Equal(x1, x2) {
+			t.Errorf("the invoice of member %d of a recomputed unchanged month differs:\n%s\n%s", m, x1, x2)
+		}
 	}
 
 	// Finalise: frozen for good.
@@ -211,50 +227,162 @@ func TestBillingRunByHand(t *testing.T) {
 	if !ready || !bytes.Equal(stored, wb1.Bytes()) {
 		t.Errorf("stored workbook (ready %v, %d bytes) differs from the draft's (%d bytes)", ready, len(stored), wb1.Len())
 	}
-	x, ready, err := f.svc.Invoice(f.as(finance), run.ID, f.a)
-	f.must(err)
-	if !ready {
-		t.Fatal("invoice not ready")
+	// Each member's stored invoice: the draft's bytes (the same clock, so the same issue
+	// date), and its totals worked out by hand.
+	for m, tot := range map[int64][3]string{
+		f.a: {"4715.98", "1179.00", "5894.98"}, // VAT 117899.5 → 117900
+		f.b: {"1985.55", "496.39", "2481.94"},  // VAT 49638.75 → 49639
+		f.r: {"5003.25", "1250.81", "6254.06"}, // VAT 125081.25 → 125081
+	} {
+		x, ready, err := f.svc.Invoice(f.as(finance), run.ID, m)
+		f.must(err)
+		if !ready {
+			t.Fatalf("invoice of member %d not ready", m)
+		}
+		if !bytes.Equal(x, inv1[m]) {
+			t.Errorf("stored invoice of member %d differs from the draft's", m)
+		}
+		checkInvoice(t, x, f.statement(t, run.ID, m), "Invoice", tot[0], tot[1], tot[2])
 	}
-	checkInvoice(t, x, "Invoice", "4715.98", "1179.00", "5894.98", 8) // VAT 117899.5 → 117900
+	x := inv1[f.a]
+
+	// The exports and the adjustments the finalised run carried are frozen too, against
+	// any SQL through the application's connection, and so is every frozen table
+	// against TRUNCATE (PostgreSQL; SQLite has none, and its DELETE fires the row
+	// triggers above).
+	adjs, err := f.svc.ListAdjustments(f.as(finance), "2026-03")
+	f.must(err)
+	if len(adjs) != 1 {
+		t.Fatalf("%d adjustments of 2026-03, want 1", len(adjs))
+	}
+	open, err := f.svc.CreateAdjustment(f.as(finance), reports.NewAdjustment{MemberID: f.b, Period: "2026-04", AmountOre: 700, Description: "Gebyr"})
+	f.must(err)
+	frozen := []string{
+		fmt.Sprintf("UPDATE billing_exports SET data = data WHERE run_id = %d", run.ID),
+		fmt.Sprintf("UPDATE billing_exports SET name = 'invoice:0' WHERE run_id = %d AND name = 'workbook'", run.ID),
+		fmt.Sprintf("DELETE FROM billing_exports WHERE run_id = %d AND name = 'invoice:%d'", run.ID, f.a),
+		fmt.Sprintf("DELETE FROM billing_exports WHERE run_id = %d", run.ID),
+		// Written once: nothing is added to a finalised run's export after its workbook.
+		fmt.Sprintf("INSERT INTO billing_exports (run_id, name, data, created_at) VALUES (%d, 'invoice:0', 'x', CURRENT_TIMESTAMP)", run.ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET amount_ore = 0 WHERE id = %d", adjs[0].ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET period = '2026-04' WHERE id = %d", adjs[0].ID),
+		fmt.Sprintf("UPDATE billing_adjustments SET period = '2026-03' WHERE id = %d", open.ID),
+		fmt.Sprintf("DELETE FROM billing_adjustments WHERE id = %d", adjs[0].ID),
+		"DELETE FROM billing_adjustments",
+		fmt.Sprintf("INSERT INTO billing_adjustments (member_id, period, amount_ore, description, created_by, created_at) VALUES (%d, '2026-03', 100, 'x', 'sql', CURRENT_TIMESTAMP)", f.a),
+	}
+	if db.DialectOf(conn) == db.Postgres {
+		for _, tb := range []string{"billing_lines", "billing_statements", "billing_unbilled", "billing_device_days", "billing_exports", "billing_adjustments"} {
+			frozen = append(frozen, "TRUNCATE "+tb)
+		}
+		frozen = append(frozen, "TRUNCATE billing_runs CASCADE")
+	}
+	for _, sql := range frozen {
+		if err := conn.Exec(sql).Error; err == nil {
+			t.Errorf("the database let through %s", sql)
+		}
+	}
+	if again, _, err := f.svc.Invoice(f.as(finance), run.ID, f.a); err != nil || !bytes.Equal(again, x) {
+		t.Errorf("stored invoice changed (%v)", err)
+	}
+	if got, _, err := f.svc.Workbook(f.as(finance), run.ID); err != nil || !bytes.Equal(got, stored) {
+		t.Errorf("stored workbook changed (%v)", err)
+	}
+	if adjs2, err := f.svc.ListAdjustments(f.as(finance), "2026-03"); err != nil || len(adjs2) != 1 || adjs2[0].AmountOre != adjs[0].AmountOre {
+		t.Errorf("adjustments of the finalised month: %+v (%v)", adjs2, err)
+	}
+	if st := f.statement(t, run.ID, f.a); st.TotalOre != 471598 || len(st.Lines) != 8 {
+		t.Errorf("finalised statement changed: %d in %d lines", st.TotalOre, len(st.Lines))
+	}
+	// An open month's adjustment still changes.
+	for _, sql := range []string{
+		fmt.Sprintf("UPDATE billing_adjustments SET amount_ore = 800 WHERE id = %d", open.ID),
+		fmt.Sprintf("DELETE FROM billing_adjustments WHERE id = %d", open.ID),
+	} {
+		f.must(conn.Exec(sql).Error)
+	}
 }
 
-// checkInvoice parses an OIOUBL document and checks its pinned elements and totals.
-func checkInvoice(t *testing.T, x []byte, root, lineExt, vat, payable string, lines int) {
+// ubl is what checkInvoice reads of an OIOUBL Invoice or CreditNote.
+type ubl struct {
+	XMLName         xml.Name
+	UBLVersionID    string   `xml:"UBLVersionID"`
+	CustomizationID string   `xml:"CustomizationID"`
+	ProfileID       string   `xml:"ProfileID"`
+	InvoiceTypeCode string   `xml:"InvoiceTypeCode"`
+	Currency        string   `xml:"DocumentCurrencyCode"`
+	Supplier        ublParty `xml:"AccountingSupplierParty>Party"`
+	Customer        ublParty `xml:"AccountingCustomerParty>Party"`
+	Tax             struct {
+		Amount string `xml:"TaxAmount"`
+		Subs   []struct {
+			Taxable string `xml:"TaxableAmount"`
+			Amount  string `xml:"TaxAmount"`
+			Percent string `xml:"TaxCategory>Percent"`
+			Scheme  string `xml:"TaxCategory>TaxScheme>ID"`
+		} `xml:"TaxSubtotal"`
+	} `xml:"TaxTotal"`
+	Total struct {
+		LineExtension string `xml:"LineExtensionAmount"`
+		Payable       string `xml:"PayableAmount"`
+	} `xml:"LegalMonetaryTotal"`
+	InvoiceLines []ublLine `xml:"InvoiceLine"`
+	CreditLines  []ublLine `xml:"CreditNoteLine"`
+}
+
+type ublID struct {
+	Scheme string `xml:"schemeID,attr"`
+	Value  string `xml:",chardata"`
+}
+
+type ublParty struct {
+	Endpoint ublID  `xml:"EndpointID"`
+	Name     string `xml:"PartyName>Name"`
+	ID       ublID  `xml:"PartyIdentification>ID"`
+	Legal    struct {
+		Name      string `xml:"RegistrationName"`
+		CompanyID ublID  `xml:"CompanyID"`
+	} `xml:"PartyLegalEntity"`
+}
+
+type ublLine struct {
+	ID           string `xml:"ID"`
+	Invoiced     string `xml:"InvoicedQuantity"`
+	Credited     string `xml:"CreditedQuantity"`
+	Amount       string `xml:"LineExtensionAmount"`
+	Description  string `xml:"Item>Description"`
+	Price        string `xml:"Price>PriceAmount"`
+	BaseQuantity string `xml:"Price>BaseQuantity"`
+}
+
+var kroner = regexp.MustCompile(`^-?[0-9]+\.[0-9]{2}$`)
+
+// oreOf reads an amount in kroner with two decimals.
+func oreOf(t *testing.T, s string) int64 {
 	t.Helper()
-	var doc struct {
-		XMLName         xml.Name
-		UBLVersionID    string `xml:"UBLVersionID"`
-		CustomizationID string `xml:"CustomizationID"`
-		ProfileID       string `xml:"ProfileID"`
-		InvoiceTypeCode string `xml:"InvoiceTypeCode"`
-		Currency        string `xml:"DocumentCurrencyCode"`
-		Supplier        struct {
-			Endpoint struct {
-				Scheme string `xml:"schemeID,attr"`
-				Value  string `xml:",chardata"`
-			} `xml:"Party>EndpointID"`
-		} `xml:"AccountingSupplierParty"`
-		Customer struct {
-			Endpoint struct {
-				Scheme string `xml:"schemeID,attr"`
-				Value  string `xml:",chardata"`
-			} `xml:"Party>EndpointID"`
-		} `xml:"AccountingCustomerParty"`
-		TaxAmount string `xml:"TaxTotal>TaxAmount"`
-		Total     struct {
-			LineExtension string `xml:"LineExtensionAmount"`
-			Payable       string `xml:"PayableAmount"`
-		} `xml:"LegalMonetaryTotal"`
-		InvoiceLines []struct {
-			Amount string `xml:"LineExtensionAmount"`
-		} `xml:"InvoiceLine"`
-		CreditLines []struct {
-			Amount string `xml:"LineExtensionAmount"`
-		} `xml:"CreditNoteLine"`
+	if !kroner.MatchString(s) {
+		t.Errorf("amount %q is not kroner with two decimals", s)
+		return 0
 	}
+	n, err := strconv.ParseInt(strings.Replace(s, ".", "", 1), 10, 64)
+	if err != nil {
+		t.Errorf("amount %q: %v", s, err)
+	}
+	return n
+}
+
+// checkInvoice parses the OIOUBL document of statement st and checks every element the
+// pinned e-invoice paragraph of docs/API.md names against st, the fixture's centre
+// (FSC Midt, GLN 5790000000005, CVR 12345674), VAT at 25 % and the hand-worked totals
+// lineExt + vat = payable.
+func checkInvoice(t *testing.T, x []byte, st *reports.Statement, root, lineExt, vat, payable string) {
+	t.Helper()
+	var doc ubl
 	if err := xml.Unmarshal(x, &doc); err != nil {
 		t.Fatalf("invoice XML: %v\n%s", err, x)
+	}
+	if (root == "CreditNote") != (st.TotalOre < 0) {
+		t.Fatalf("want %s for a total of %d øre", root, st.TotalOre)
 	}
 	ns := "urn:oasis:names:specification:ubl:schema:xsd:" + root + "-2"
 	if doc.XMLName.Local != root || doc.XMLName.Space != ns {
@@ -263,18 +391,89 @@ func checkInvoice(t *testing.T, x []byte, root, lineExt, vat, payable string, li
 	if doc.UBLVersionID != "2.0" || doc.CustomizationID != "OIOUBL-2.02" || doc.ProfileID != "Procurement-BilSim-1.0" || doc.Currency != "DKK" {
 		t.Errorf("header %s %s %s %s", doc.UBLVersionID, doc.CustomizationID, doc.ProfileID, doc.Currency)
 	}
-	if root == "Invoice" && doc.InvoiceTypeCode != "380" {
-		t.Errorf("InvoiceTypeCode %q", doc.InvoiceTypeCode)
+	if root == "Invoice" && doc.InvoiceTypeCode != "380" || root == "CreditNote" && doc.InvoiceTypeCode != "" {
+		t.Errorf("%s with InvoiceTypeCode %q", root, doc.InvoiceTypeCode)
 	}
-	if doc.Supplier.Endpoint.Value != "5790000000005" || doc.Customer.Endpoint.Scheme != "GLN" || doc.Customer.Endpoint.Value != "5798000416604" {
-		t.Errorf("parties %+v %+v", doc.Supplier, doc.Customer)
+	// The centre: name, GLN and CVR; the member: its EAN as GLN, its name.
+	sup := doc.Supplier
+	if sup.Name != "FSC Midt" || sup.Endpoint != (ublID{"GLN", "5790000000005"}) || sup.Legal.Name != "FSC Midt" ||
+		sup.Legal.CompanyID != (ublID{"DK:CVR", "DK12345674"}) || sup.ID != (ublID{"DK:CVR", "DK12345674"}) {
+		t.Errorf("supplier %+v", sup)
 	}
-	if doc.Total.LineExtension != lineExt || doc.TaxAmount != vat || doc.Total.Payable != payable {
-		t.Errorf("totals %s + VAT %s = %s, want %s + %s = %s", doc.Total.LineExtension, doc.TaxAmount, doc.Total.Payable, lineExt, vat, payable)
+	if cus := doc.Customer; cus.Endpoint != (ublID{"GLN", "5798000416604"}) || cus.Name != st.MemberName {
+		t.Errorf("customer %+v, want GLN 5798000416604 and %q", cus, st.MemberName)
 	}
-	n := len(doc.InvoiceLines) + len(doc.CreditLines)
-	if n != lines {
-		t.Errorf("%d lines, want %d", n, lines)
+	// Every amount in DKK, kroner with two decimals.
+	dec := xml.NewDecoder(bytes.NewReader(x))
+	amounts := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		for _, a := range se.Attr {
+			if a.Name.Local == "currencyID" {
+				amounts++
+				var v string
+				if err := dec.DecodeElement(&v, &se); err != nil {
+					t.Fatal(err)
+				}
+				if a.Value != "DKK" || !kroner.MatchString(v) {
+					t.Errorf("%s %q %s: want DKK in kroner with two decimals", se.Name.Local, v, a.Value)
+				}
+			}
+		}
+	}
+	if amounts < 6+2*len(st.Lines) {
+		t.Errorf("%d amounts, want at least %d", amounts, 6+2*len(st.Lines))
+	}
+	// Totals: LineExtensionAmount = the statement total (its magnitude for a credit
+	// note), VAT at 25 % rounded half away from zero, PayableAmount = total + VAT.
+	sign := int64(1)
+	if st.TotalOre < 0 {
+		sign = -1
+	}
+	total := sign * st.TotalOre
+	ext, tax, pay := oreOf(t, doc.Total.LineExtension), oreOf(t, doc.Tax.Amount), oreOf(t, doc.Total.Payable)
+	if doc.Total.LineExtension != lineExt || doc.Tax.Amount != vat || doc.Total.Payable != payable {
+		t.Errorf("totals %s + VAT %s = %s, want %s + %s = %s", doc.Total.LineExtension, doc.Tax.Amount, doc.Total.Payable, lineExt, vat, payable)
+	}
+	if ext != total || tax != (total*2500+5000)/10000 || pay != ext+tax {
+		t.Errorf("LineExtensionAmount %d øre (total %d), VAT %d, PayableAmount %d", ext, total, tax, pay)
+	}
+	if len(doc.Tax.Subs) != 1 || doc.Tax.Subs[0].Percent != "25" || doc.Tax.Subs[0].Amount != doc.Tax.Amount ||
+		doc.Tax.Subs[0].Taxable != doc.Total.LineExtension || doc.Tax.Subs[0].Scheme != "63" {
+		t.Errorf("TaxTotal %+v, want one subtotal of 25 %% on %s", doc.Tax, doc.Total.LineExtension)
+	}
+	// One line per statement line, in order, with its quantity and amount; they add up
+	// to LineExtensionAmount.
+	lines, other := doc.InvoiceLines, doc.CreditLines
+	if root == "CreditNote" {
+		lines, other = other, lines
+	}
+	if len(lines) != len(st.Lines) || len(other) != 0 {
+		t.Fatalf("%d %s lines and %d others, want %d", len(lines), root, len(other), len(st.Lines))
+	}
+	var sum int64
+	for i, l := range lines {
+		sl := st.Lines[i]
+		q := l.Invoiced
+		if root == "CreditNote" {
+			q = l.Credited
+		}
+		a := oreOf(t, l.Amount)
+		sum += a
+		if a != sign*sl.AmountOre || q != fmt.Sprint(sl.Quantity) || l.Description != sl.Description ||
+			l.Price != l.Amount || l.BaseQuantity != q {
+			t.Errorf("line %d: %+v, want quantity %d and %d øre (%q)", i+1, l, sl.Quantity, sign*sl.AmountOre, sl.Description)
+		}
+	}
+	if sum != ext {
+		t.Errorf("the lines add up to %d øre, LineExtensionAmount %d", sum, ext)
 	}
 	if !bytes.Contains(x, []byte(`xmlns:cbc=`)) || !bytes.Contains(x, []byte(`<cbc:UBLVersionID>2.0</cbc:UBLVersionID>`)) {
 		t.Errorf("prefixes missing:\n%s", x)
@@ -300,7 +499,9 @@ func TestCreditNote(t *testing.T) {
 		t.Fatal("credit note not written")
 	}
 	// 123,45 + 25 % VAT (30,8625 → 30,86) = 154,31
-	checkInvoice(t, x, "CreditNote", "123.45", "30.86", "154.31", 1)
+	st, err := f.svc.Statement(f.as(finance), run.ID, m)
+	f.must(err)
+	checkInvoice(t, x, st, "CreditNote", "123.45", "30.86", "154.31")
 	if bytes.Contains(x, []byte("InvoiceTypeCode")) || !bytes.Contains(x, []byte("<cbc:CreditedQuantity")) {
 		t.Errorf("credit note:\n%s", x)
 	}

@@ -20,7 +20,8 @@ import (
 var errNotFinalized = errors.New("billing run is not finalised")
 
 // ExportRun writes the workbook and every member's invoice of finalised run id into
-// the database in one transaction, unless they are there already. It returns
+// the database in one transaction, once: when the workbook is there already it does
+// nothing (a finalised run's export cannot change, migrations_freeze.go). It returns
 // errNotFinalized (wrapped) for a run that is not finalised.
 func (s *Service) ExportRun(ctx context.Context, id int64) error {
 	ctx = auth.WithPrincipal(ctx, auth.System)
@@ -56,10 +57,20 @@ func (s *Service) ExportRun(ctx context.Context, id int64) error {
 		}
 		files = append(files, export{RunID: id, Name: invoiceName(st.MemberID), Data: x, CreatedAt: s.now()})
 	}
+	// The workbook goes last: its row marks the export written, and the database
+	// refuses any row of a finalised run's export after it (and any change or delete).
 	files = append(files, export{RunID: id, Name: workbookName, Data: wb.Bytes(), CreatedAt: s.now()})
 	return db.WithTx(ctx, func(ctx context.Context) error {
-		if err := db.Conn(ctx).Where("run_id = ?", id).Delete(&export{}).Error; err != nil {
+		// Two deliveries of the task take turns on the run's row; the second finds the
+		// export written and leaves it.
+		if _, err := lockRun(ctx, id); err != nil {
 			return err
+		}
+		if err := db.Conn(ctx).Model(&export{}).Where("run_id = ? AND name = ?", id, workbookName).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
 		}
 		for i := range files {
 			if err := db.Conn(ctx).Create(&files[i]).Error; err != nil {

@@ -72,4 +72,26 @@ func TestRaceStartAndFinalize(t *testing.T) {
 	if outbox != 1 {
 		t.Errorf("%d export tasks, want 1", outbox)
 	}
+
+	// Deliveries of the export task at once write the export once, and none fails on
+	// the freeze of the written export (they take turns on the run's row).
+	errs = make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = f.svc.ExportRun(f.ctx, ids[0])
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("export %d: %v", i, err)
+		}
+	}
+	var files int64
+	db.Conn(f.ctx).Table("billing_exports").Where("run_id = ?", ids[0]).Count(&files)
+	if files != 3+1 {
+		t.Errorf("%d export files, want 3 invoices and the workbook", files)
+	}
 }
