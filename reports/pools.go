@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fsc/backoffice/internal/apperr"
@@ -97,11 +98,15 @@ func checkRefs(ctx context.Context, fe *apperr.Fields, schemeID, keyID int64) er
 
 // refuseFinalized returns Conflict naming field when period has a finalised run.
 func refuseFinalized(ctx context.Context, per Period, field string) error {
-	var n int64
-	if err := db.Conn(ctx).Model(&Run{}).Where("period = ? AND status = ?", per.String(), RunFinalized).Count(&n).Error; err != nil {
+	// The period's runs are locked as Finalize locks its run: a finalising that is
+	// under way is waited for and then seen, instead of its trigger refusing the write
+	// after this check passed.
+	var statuses []string
+	if err := db.ForUpdate(db.Conn(ctx).Model(&Run{}).Where("period = ?", per.String())).Order("id").
+		Pluck("status", &statuses).Error; err != nil {
 		return fmt.Errorf("finalised run of %s: %w", per, err)
 	}
-	if n > 0 {
+	if slices.Contains(statuses, RunFinalized) {
 		return conflict(field, CodeRunFinalized, "the run of %s is finalised; correct it in a later month", per)
 	}
 	return nil

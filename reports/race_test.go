@@ -63,6 +63,18 @@ func TestRaceStartAndFinalize(t *testing.T) {
 			}
 		}()
 	}
+	// Adjustments of the month race the finalising: each is taken before it or refused
+	// with 409 after it, never by the freeze trigger as a 500.
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.svc.CreateAdjustment(f.as(finance), reports.NewAdjustment{MemberID: f.a, Period: "2026-03", AmountOre: 100, Description: "race"})
+			if err != nil && !apperr.Is(err, apperr.KindConflict) {
+				t.Errorf("adjustment racing the finalising: %v", err)
+			}
+		}()
+	}
 	wg.Wait()
 	if ok != 1 || conflicts != n-1 {
 		t.Errorf("%d finalised and %d conflicts, want 1 and %d", ok, conflicts, n-1)
