@@ -255,6 +255,8 @@ func TestBrowserInventoryPages(t *testing.T) {
 		t.Fatalf("after starting the stocktake the tab is at %s", p)
 	}
 	b.ExpectFocus("serials", "the scan box")
+	b.ExpectText("#confirm-h + p", "Scan hvad der står på hylderne først.")
+	b.Shot("inv-stocktake-uncounted")
 	b.Do("scan", chromedp.SendKeys(chromedp.ID("serials"), d.horSerials[0]+kb.Enter+d.horSerials[1]+kb.Enter+"NON3230-00007"+kb.Enter+"UKENDT-998"+kb.Enter))
 	b.Click(`form[action$="/count"] button[type="submit"]`)
 	b.ExpectText(`.flash[role="status"]`, "Optællingen er registreret.")

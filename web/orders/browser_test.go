@@ -154,6 +154,13 @@ func TestBrowserOrderJourney(t *testing.T) {
 	}
 	b.ExpectText(".flash", "afhentningen er bestilt")
 	b.Shot("ord-pickup-requested")
+	// Her pickups, from the menu, and the order's page now says its pickup is on its way.
+	b.ExpectPage(b.Click(`nav.side a[href="/returns"]`), 200, "/returns")
+	b.ExpectText("table.returns", "Bestilt")
+	b.Shot("ord-pickups-mine")
+	b.ExpectPage(b.Open(orderPath), 200, orderPath)
+	b.ExpectText("#pickups-h", "Afhentning undervejs")
+	b.Shot("ord-delivered-pickup")
 	b.ExpectPage(b.Click(`.top form[action="/logout"] button`), 200, "/login")
 
 	// The warehouse scans what came back: one device, and one that is not on the pickup.
