@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/web/webtest"
 	"github.com/gofiber/fiber/v2"
 )
@@ -67,6 +68,12 @@ func TestOpenAPISaysTheLimits(t *testing.T) {
 	}
 	if p := prop(lines["items"].(map[string]any), "unit_cost_ore"); p["maximum"] != 1e11 {
 		t.Errorf("unit_cost_ore: %v", p)
+	}
+	// The names of users and tokens: auth.MaxNameLength, which the service checks too.
+	for _, b := range []map[string]any{body("/api/v1/users", "post"), body("/api/v1/users/{id}", "patch"), body("/api/v1/tokens", "post")} {
+		if p := prop(b, "name"); p["maxLength"] != float64(auth.MaxNameLength) {
+			t.Errorf("user or token name: %v", p)
+		}
 	}
 	if p := prop(body("/api/v1/auth/login", "post"), "email"); p["maxLength"] != 1000.0 {
 		t.Errorf("login email (the default): %v", p)
