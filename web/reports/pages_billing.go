@@ -12,6 +12,7 @@ import (
 	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/internal/civil"
 	"github.com/fsc/backoffice/internal/money"
+	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
@@ -393,6 +394,10 @@ func (h *Handlers) previewSubmit(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return h.renderKeys(c, keyForm{WInh: "1"}, pf, nil, err)
 	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
+		return h.renderKeys(c, keyForm{WInh: "1"}, pf, nil, err)
+	}
 	sp, err := h.Reports.Preview(c.UserContext(), in)
 	if err != nil {
 		return h.renderKeys(c, keyForm{WInh: "1"}, pf, nil, err)
@@ -478,6 +483,10 @@ func (h *Handlers) poolCreateSubmit(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return h.renderPools(c, f.Period, f, adjForm{}, err)
 	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
+		return h.renderPools(c, f.Period, f, adjForm{}, err)
+	}
 	if _, err := h.Reports.CreateCostPool(c.UserContext(), in); err != nil {
 		return h.renderPools(c, f.Period, f, adjForm{}, err)
 	}
@@ -495,6 +504,10 @@ func (h *Handlers) adjustmentSubmit(c *fiber.Ctx) error {
 	}
 	in.AmountOre = ore
 	if err := fe.Err(); err != nil {
+		return h.renderPools(c, af.Period, poolForm{}, af, err)
+	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
 		return h.renderPools(c, af.Period, poolForm{}, af, err)
 	}
 	if _, err := h.Reports.CreateAdjustment(c.UserContext(), in); err != nil {
