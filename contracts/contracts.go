@@ -23,8 +23,8 @@ var Statuses = []Status{StatusUpcoming, StatusActive, StatusExpired}
 // SLA are the service levels a vendor agreed to: hours to the first response and to
 // resolution of an escalated ticket (support counts them on its calendar).
 type SLA struct {
-	ResponseHours   int `json:"response_hours"`
-	ResolutionHours int `json:"resolution_hours"`
+	ResponseHours   int `json:"response_hours" validate:"gte=1,lte=8760"` // maxSLAHours, checked by checkSLA
+	ResolutionHours int `json:"resolution_hours" validate:"gte=1,lte=8760"`
 }
 
 // Extension is one option to extend a contract, used in Position order. A used option
@@ -126,7 +126,7 @@ func (c *Contract) derive(today civil.Date) {
 
 // NewExtension is one extension option in NewContract.
 type NewExtension struct {
-	Months int `json:"months"`
+	Months int `json:"months" validate:"gte=1,lte=120"` // MaxOptionMonths
 }
 
 // NewContract is the input to CreateContract. NoticeMonths is required (0 is allowed:
@@ -139,7 +139,7 @@ type NewContract struct {
 	TenderRef    string         `json:"tender_ref"`
 	StartsOn     civil.Date     `json:"starts_on"`
 	EndsOn       civil.Date     `json:"ends_on"`
-	NoticeMonths *int           `json:"notice_months"`
+	NoticeMonths *int           `json:"notice_months" validate:"gte=0,lte=120"` // MaxNoticeMonths
 	Extensions   []NewExtension `json:"extensions"`
 	SLA          *SLA           `json:"sla"`
 }
@@ -149,7 +149,7 @@ type NewContract struct {
 type ContractPatch struct {
 	Title        *string `json:"title"`
 	TenderRef    *string `json:"tender_ref"`
-	NoticeMonths *int    `json:"notice_months"`
+	NoticeMonths *int    `json:"notice_months" validate:"gte=0,lte=120"` // MaxNoticeMonths
 	SLA          *SLA    `json:"sla"`
 }
 

@@ -32,8 +32,8 @@ func (Figures) TableName() string { return "member_figures" }
 // that the figure is not known.
 type NewFigures struct {
 	ValidFrom         civil.Date `json:"valid_from"`
-	Inhabitants       *int64     `json:"inhabitants"`
-	Inhabitants65Plus *int64     `json:"inhabitants_65_plus"`
+	Inhabitants       *int64     `json:"inhabitants" validate:"gte=0,lte=100000000"` // MaxInhabitants
+	Inhabitants65Plus *int64     `json:"inhabitants_65_plus" validate:"gte=0,lte=100000000"`
 }
 
 // MaxInhabitants bounds a figure.

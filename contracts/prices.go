@@ -94,7 +94,7 @@ type NewPrice struct {
 	ProductID *int64     `json:"product_id"`
 	Kind      PriceKind  `json:"kind"`
 	Event     Event      `json:"event"`
-	AmountOre *int64     `json:"amount_ore"`
+	AmountOre *int64     `json:"amount_ore" validate:"gte=0,lte=10000000000"` // MaxAmountOre
 	ValidFrom civil.Date `json:"valid_from"`
 }
 

@@ -36,7 +36,7 @@ type NewCostPool struct {
 	SchemeID        int64  `json:"scheme_id"`
 	Period          string `json:"period" validate:"max=7"`
 	Name            string `json:"name" validate:"max=200"`
-	AmountOre       int64  `json:"amount_ore"`
+	AmountOre       int64  `json:"amount_ore" validate:"lte=100000000000"`
 	AllocationKeyID int64  `json:"allocation_key_id"`
 }
 
@@ -138,7 +138,7 @@ type PreviewRequest struct {
 	AllocationKeyID int64  `json:"allocation_key_id"`
 	SchemeID        int64  `json:"scheme_id"`
 	Period          string `json:"period" validate:"max=7"`
-	AmountOre       int64  `json:"amount_ore"`
+	AmountOre       int64  `json:"amount_ore" validate:"gte=-100000000000,lte=100000000000"`
 }
 
 // Preview splits amount among the scheme's participants on the period's last day as a

@@ -465,7 +465,7 @@ func loadStatement(ctx context.Context, run *Run, memberID int64) (*Statement, e
 type NewAdjustment struct {
 	MemberID      int64  `json:"member_id"`
 	Period        string `json:"period" validate:"max=7"`
-	AmountOre     int64  `json:"amount_ore"`
+	AmountOre     int64  `json:"amount_ore" validate:"gte=-100000000000,lte=100000000000"`
 	Description   string `json:"description" validate:"max=500"`
 	CorrectsRunID *int64 `json:"corrects_run_id"`
 }

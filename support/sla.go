@@ -40,8 +40,8 @@ const MaxPolicyMinutes = 525600
 
 // PolicyInput is the body of PUT /sla-policies/{priority}.
 type PolicyInput struct {
-	FirstResponseMinutes int    `json:"first_response_minutes"`
-	ResolutionMinutes    int    `json:"resolution_minutes"`
+	FirstResponseMinutes int    `json:"first_response_minutes" validate:"gte=1,lte=525600"` // MaxPolicyMinutes
+	ResolutionMinutes    int    `json:"resolution_minutes" validate:"gte=1,lte=525600"`
 	Calendar             string `json:"calendar"`
 }
 

@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"math"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/fsc/backoffice/internal/auth"
 	"github.com/fsc/backoffice/web/webtest"
 	"github.com/gofiber/fiber/v2"
 )
@@ -67,6 +69,42 @@ func TestOpenAPISaysTheLimits(t *testing.T) {
 	}
 	if p := prop(lines["items"].(map[string]any), "unit_cost_ore"); p["maximum"] != 1e11 {
 		t.Errorf("unit_cost_ore: %v", p)
+	}
+	// The names of users and tokens: auth.MaxNameLength, which the service checks too.
+	for _, b := range []map[string]any{body("/api/v1/users", "post"), body("/api/v1/users/{id}", "patch"), body("/api/v1/tokens", "post")} {
+		if p := prop(b, "name"); p["maxLength"] != float64(auth.MaxNameLength) {
+			t.Errorf("user or token name: %v", p)
+		}
+	}
+	// Numbers whose range only a service checked: the document states it too.
+	ranges := []struct {
+		path, method, field string
+		min, max            float64
+	}{
+		{"/api/v1/cost-pools", "post", "amount_ore", math.NaN(), 1e11}, // a negative pool: its own code (negative)
+		{"/api/v1/billing-adjustments", "post", "amount_ore", -1e11, 1e11},
+		{"/api/v1/allocations/preview", "post", "amount_ore", -1e11, 1e11},
+		{"/api/v1/contracts/{id}/prices", "post", "amount_ore", 0, 1e10},
+		{"/api/v1/contracts", "post", "notice_months", 0, 120},
+		{"/api/v1/contracts/{id}", "patch", "notice_months", 0, 120},
+		{"/api/v1/members/{id}/figures", "post", "inhabitants", 0, 1e8},
+		{"/api/v1/members/{id}/figures", "post", "inhabitants_65_plus", 0, 1e8},
+		{"/api/v1/sla-policies/{priority}", "put", "first_response_minutes", 1, 525600},
+		{"/api/v1/sla-policies/{priority}", "put", "resolution_minutes", 1, 525600},
+	}
+	for _, r := range ranges {
+		p := prop(body(r.path, r.method), r.field)
+		if p["maximum"] != r.max || !math.IsNaN(r.min) && p["minimum"] != r.min || math.IsNaN(r.min) && p["minimum"] != nil {
+			t.Errorf("%s %s %s: %v, want %v to %v", r.method, r.path, r.field, p, r.min, r.max)
+		}
+	}
+	c := body("/api/v1/contracts", "post")
+	ext := prop(c, "extensions")
+	if months := prop(ext["items"].(map[string]any), "months"); months["minimum"] != 1.0 || months["maximum"] != 120.0 {
+		t.Errorf("contract extensions: %v", ext)
+	}
+	if h := prop(prop(c, "sla"), "resolution_hours"); h["minimum"] != 1.0 || h["maximum"] != 8760.0 {
+		t.Errorf("contract sla.resolution_hours: %v", h)
 	}
 	if p := prop(body("/api/v1/auth/login", "post"), "email"); p["maxLength"] != 1000.0 {
 		t.Errorf("login email (the default): %v", p)

@@ -17,7 +17,7 @@ import (
 // NewUser is the input to CreateUser.
 type NewUser struct {
 	Email    string `json:"email"`
-	Name     string `json:"name"`
+	Name     string `json:"name" validate:"max=200"` // MaxNameLength; the tag tells decoding and the OpenAPI document
 	Password string `json:"password"`
 	Role     Role   `json:"role"`
 	MemberID *int64 `json:"member_id"`
@@ -74,7 +74,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 
 // UserPatch changes a user; nil fields stay as they are.
 type UserPatch struct {
-	Name     *string `json:"name"`
+	Name     *string `json:"name" validate:"max=200"` // MaxNameLength
 	Role     *Role   `json:"role"`
 	MemberID *int64  `json:"member_id"`
 	VendorID *int64  `json:"vendor_id"`
@@ -201,7 +201,7 @@ func pageOf[T any](xs []T, limit int, id func(T) int64) ([]T, int64, error) {
 
 // NewToken is the input to CreateToken.
 type NewToken struct {
-	Name      string     `json:"name"`
+	Name      string     `json:"name" validate:"max=200"` // MaxNameLength
 	Role      Role       `json:"role"`
 	MemberID  *int64     `json:"member_id"`
 	VendorID  *int64     `json:"vendor_id"`

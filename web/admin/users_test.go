@@ -61,6 +61,28 @@ func TestUsersAndTokens(t *testing.T) {
 	}
 }
 
+// A user's or token's name holds at most auth.MaxNameLength characters (runes, not
+// bytes): one more is 422 naming name, on create and on change.
+func TestUserAndTokenNamesAreBounded(t *testing.T) {
+	ts := webtest.New(t)
+	long, most := strings.Repeat("n", auth.MaxNameLength+1), strings.Repeat("ø", auth.MaxNameLength)
+	st, body := ts.Do("POST", "/api/v1/users", "admin", map[string]any{"email": "lang@aarhus.dk", "name": long, "password": "long-enough-pw", "role": "support"})
+	webtest.ExpectFields(t, st, body, "name")
+	st, body = ts.Do("POST", "/api/v1/tokens", "admin", map[string]any{"name": long, "role": "support"})
+	webtest.ExpectFields(t, st, body, "name")
+	st, body = ts.Do("POST", "/api/v1/users", "admin", map[string]any{"email": "lang@aarhus.dk", "name": most, "password": "long-enough-pw", "role": "support"})
+	if st != 201 {
+		t.Fatalf("user named with %d characters: %d %s", auth.MaxNameLength, st, body)
+	}
+	var u struct{ ID int64 }
+	webtest.DecodeInto(t, body, &u)
+	st, body = ts.Do("PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), "admin", map[string]any{"name": long})
+	webtest.ExpectFields(t, st, body, "name")
+	if st, body := ts.Do("POST", "/api/v1/tokens", "admin", map[string]any{"name": most, "role": "support"}); st != 201 {
+		t.Fatalf("token named with %d characters: %d %s", auth.MaxNameLength, st, body)
+	}
+}
+
 func TestAdminPagesCreateAndEditUser(t *testing.T) {
 	ts := webtest.New(t)
 	b := webtest.NewClient(ts)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/web/httpx"
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,17 @@ var (
 // runStart is the body of POST /billing-runs.
 type runStart struct {
 	Period string `json:"period" validate:"max=7"`
+}
+
+// decodeAmounts decodes the body into in, a request whose numbers carry their bounds
+// in validate tags (the amounts in øre), and checks those bounds: the billing service
+// checks the rest of the request, not the amounts' range, and a run would only find
+// 9.2e18 øre when its sums overflow.
+func decodeAmounts(c *fiber.Ctx, in any) error {
+	if err := httpx.Decode(c, in); err != nil {
+		return err
+	}
+	return validate.Struct(in)
 }
 
 // mountBillingAPI registers the billing endpoints (API.md "Billing (pinned)").
@@ -77,7 +89,7 @@ func (h *Handlers) apiListKeys(c *fiber.Ctx) error {
 
 func (h *Handlers) apiPreview(c *fiber.Ctx) error {
 	var in reports.PreviewRequest
-	if err := httpx.Decode(c, &in); err != nil {
+	if err := decodeAmounts(c, &in); err != nil {
 		return err
 	}
 	sp, err := h.Reports.Preview(c.UserContext(), in)
@@ -89,7 +101,7 @@ func (h *Handlers) apiPreview(c *fiber.Ctx) error {
 
 func (h *Handlers) apiCreatePool(c *fiber.Ctx) error {
 	var in reports.NewCostPool
-	if err := httpx.Decode(c, &in); err != nil {
+	if err := decodeAmounts(c, &in); err != nil {
 		return err
 	}
 	p, err := h.Reports.CreateCostPool(c.UserContext(), in)
@@ -188,7 +200,7 @@ func (h *Handlers) apiFinalize(c *fiber.Ctx) error {
 
 func (h *Handlers) apiCreateAdjustment(c *fiber.Ctx) error {
 	var in reports.NewAdjustment
-	if err := httpx.Decode(c, &in); err != nil {
+	if err := decodeAmounts(c, &in); err != nil {
 		return err
 	}
 	a, err := h.Reports.CreateAdjustment(c.UserContext(), in)

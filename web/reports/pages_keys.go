@@ -8,6 +8,7 @@ import (
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/money"
+	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/web/i18n"
 	"github.com/fsc/backoffice/web/ui"
@@ -147,6 +148,10 @@ func (h *Handlers) previewSubmit(c *fiber.Ctx) error {
 	}
 	in.AmountOre = ore
 	if err := fe.Err(); err != nil {
+		return h.renderKeys(c, keyForm{WInh: "1"}, pf, nil, err)
+	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
 		return h.renderKeys(c, keyForm{WInh: "1"}, pf, nil, err)
 	}
 	sp, err := h.Reports.Preview(c.UserContext(), in)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fsc/backoffice/contracts"
 	"github.com/fsc/backoffice/internal/apperr"
+	"github.com/fsc/backoffice/internal/validate"
 	"github.com/fsc/backoffice/reports"
 	"github.com/fsc/backoffice/web/ui"
 	"github.com/gofiber/fiber/v2"
@@ -86,6 +87,10 @@ func (h *Handlers) poolCreateSubmit(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return h.renderPools(c, f.Period, f, adjForm{}, err)
 	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
+		return h.renderPools(c, f.Period, f, adjForm{}, err)
+	}
 	if _, err := h.Reports.CreateCostPool(c.UserContext(), in); err != nil {
 		return h.renderPools(c, f.Period, f, adjForm{}, err)
 	}
@@ -103,6 +108,10 @@ func (h *Handlers) adjustmentSubmit(c *fiber.Ctx) error {
 	}
 	in.AmountOre = ore
 	if err := fe.Err(); err != nil {
+		return h.renderPools(c, af.Period, poolForm{}, af, err)
+	}
+	// The amount's bounds (its validate tag), as the API checks them.
+	if err := validate.Struct(in); err != nil {
 		return h.renderPools(c, af.Period, poolForm{}, af, err)
 	}
 	if _, err := h.Reports.CreateAdjustment(c.UserContext(), in); err != nil {
