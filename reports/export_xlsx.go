@@ -3,6 +3,7 @@ package reports
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,6 +143,9 @@ func (s *Service) WriteWorkbook(ctx context.Context, run *Run, w io.Writer) erro
 	if err := fillRuns(ctx, []*Run{run}, true); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the device-days reader if the workbook fails before it
+	devices := prefetchDeviceDays(ctx, run.ID)
 	f := excelize.NewFile()
 	defer f.Close()
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
@@ -279,27 +283,13 @@ func (s *Service) WriteWorkbook(ctx context.Context, run *Run, w io.Writer) erro
 	if err := header(sw, "Serial", "SKU", "Member code", "Device-days"); err != nil {
 		return err
 	}
-	rows, err := db.Conn(ctx).Raw(`SELECT d.serial, p.sku, m.code, x.days FROM billing_device_days x
-JOIN devices d ON d.id = x.device_id JOIN products p ON p.id = x.product_id JOIN members m ON m.id = x.member_id
-WHERE x.run_id = ? ORDER BY x.device_id, x.member_id`, run.ID).Rows()
-	if err != nil {
-		return fmt.Errorf("devices of run %d: %w", run.ID, err)
-	}
 	r = 2
-	for rows.Next() {
-		var serial, sku, code string
-		var days int64
-		if err := rows.Scan(&serial, &sku, &code, &days); err != nil {
-			rows.Close()
-			return err
-		}
-		if err := rowAt(sw, r, serial, sku, code, days); err != nil {
-			rows.Close()
-			return err
-		}
+	if err := devices(func(d devicesSheetRow) error {
 		r++
+		return rowAt(sw, r-1, d.serial, d.sku, d.code, d.days)
+	}); err != nil {
+		return err
 	}
-	rows.Close()
 	if err := sw.Flush(); err != nil {
 		return err
 	}
@@ -386,4 +376,84 @@ func opt(p *int64) any {
 		return ""
 	}
 	return *p
+}
+
+// devicesSheetRow is a row of the Devices sheet.
+type devicesSheetRow struct {
+	serial, sku, code string
+	days              int64
+}
+
+// prefetchDeviceDays starts reading the device-days of run id, the workbook's largest
+// sheet, and returns the function that hands them to each in order. On PostgreSQL
+// outside a transaction it reads on a connection of its own, from now on, in batches
+// that the Devices sheet writes as they come: the database, the scan and the writer
+// share the two cores instead of taking turns. Else (one SQLite connection, or a
+// transaction that must not be shared) it reads when called. Cancelling ctx stops it.
+func prefetchDeviceDays(ctx context.Context, runID int64) func(each func(devicesSheetRow) error) error {
+	read := func(emit func([]devicesSheetRow) bool) error {
+		rows, err := db.Conn(ctx).Raw(`SELECT d.serial, p.sku, m.code, x.days FROM billing_device_days x
+JOIN devices d ON d.id = x.device_id JOIN products p ON p.id = x.product_id JOIN members m ON m.id = x.member_id
+WHERE x.run_id = ? ORDER BY x.device_id, x.member_id`, runID).Rows()
+		if err != nil {
+			return fmt.Errorf("devices of run %d: %w", runID, err)
+		}
+		defer rows.Close()
+		batch := make([]devicesSheetRow, 0, 1000)
+		for rows.Next() {
+			var d devicesSheetRow
+			if err := rows.Scan(&d.serial, &d.sku, &d.code, &d.days); err != nil {
+				return fmt.Errorf("devices of run %d: %w", runID, err)
+			}
+			if batch = append(batch, d); len(batch) == cap(batch) {
+				if !emit(batch) {
+					return ctx.Err()
+				}
+				batch = make([]devicesSheetRow, 0, 1000)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("devices of run %d: %w", runID, err)
+		}
+		if len(batch) > 0 && !emit(batch) {
+			return ctx.Err()
+		}
+		return nil
+	}
+	writeAll := func(each func(devicesSheetRow) error, b []devicesSheetRow) error {
+		for _, d := range b {
+			if err := each(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if db.InTx(ctx) || db.DialectOf(db.Root(ctx)) != db.Postgres {
+		return func(each func(devicesSheetRow) error) error {
+			var werr error
+			err := read(func(b []devicesSheetRow) bool { werr = writeAll(each, b); return werr == nil })
+			return cmp.Or(werr, err)
+		}
+	}
+	batches := make(chan []devicesSheetRow, 16)
+	var rerr error
+	go func() {
+		defer close(batches)
+		rerr = read(func(b []devicesSheetRow) bool {
+			select {
+			case batches <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	return func(each func(devicesSheetRow) error) error {
+		for b := range batches {
+			if err := writeAll(each, b); err != nil {
+				return err // the deferred cancel stops the reader
+			}
+		}
+		return rerr // the reader is done: batches is closed after rerr is set
+	}
 }
