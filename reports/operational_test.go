@@ -1,11 +1,14 @@
 package reports_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/auth"
+	"github.com/fsc/backoffice/internal/db"
 	"github.com/fsc/backoffice/reports"
+	"github.com/fsc/backoffice/support"
 )
 
 func TestReports(t *testing.T) {
@@ -45,6 +48,21 @@ func TestReports(t *testing.T) {
 	f.must(err)
 	if len(fr) != 1 || fr[0].DeviceDays != 98 || fr[0].Tickets != 0 {
 		t.Errorf("failure rates %+v", fr)
+	}
+	// Two device faults of R1 in March (and one in April, out of range): 2 tickets per
+	// 98 ÷ 31 devices deployed on average = 63.3 per 100.
+	var r1 int64
+	f.must(db.Conn(f.ctx).Table("devices").Where("serial = ?", "R1").Pluck("id", &r1).Error)
+	for i, at := range []string{"2026-03-10 09:00", "2026-03-28 15:00", "2026-04-02 09:00"} {
+		tk := support.Ticket{Number: fmt.Sprintf("F-%d", i), Status: "new", MemberID: f.r, DeviceID: &r1, Channel: "api", Category: "device_fault",
+			Priority: "high", Subject: "Alarm", ReceivedAt: local(at), Calendar: "business", FirstResponseDue: local(at), ResolutionDue: local(at),
+			FirstResponseWarn: local(at), ResolutionWarn: local(at), NextDueAt: local(at), CreatedBy: "test", CreatedAt: local(at), UpdatedAt: local(at)}
+		f.must(db.Conn(f.ctx).Create(&tk).Error)
+	}
+	fr, err = f.svc.FailureRates(staff, r)
+	f.must(err)
+	if len(fr) != 1 || fr[0].Tickets != 2 || fr[0].DeviceDays != 98 || fr[0].Per100Deployed != 63.3 {
+		t.Errorf("failure rates with two faults %+v, want 2 tickets, 63.3 per 100 deployed", fr)
 	}
 
 	// Costs come from finalised runs only.
