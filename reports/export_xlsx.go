@@ -435,7 +435,8 @@ WHERE x.run_id = ? ORDER BY x.device_id, x.member_id`, runID).Rows()
 			return cmp.Or(werr, err)
 		}
 	}
-	batches := make(chan []devicesSheetRow, 16)
+	// Room for every batch of a large run: the reader never waits for the writer.
+	batches := make(chan []devicesSheetRow, 256)
 	var rerr error
 	go func() {
 		defer close(batches)
