@@ -34,8 +34,7 @@ func (h *Handlers) receiptRender(c *fiber.Ctx, f receiptForm, formErr error) err
 		return err
 	}
 	f.Lookups = lk
-	active := contracts.StatusActive
-	if f.Contracts, _, err = h.Contracts.ListContracts(c.UserContext(), contracts.ContractFilter{Status: active, Limit: 500}); err != nil {
+	if f.Contracts, _, err = h.Contracts.ListContracts(c.UserContext(), contracts.ContractFilter{Status: contracts.StatusActive, Limit: 500}); err != nil {
 		return err
 	}
 	if f.LocationID == "" && len(lk.Locations) == 1 {
