@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fsc/backoffice/internal/db"
+	"github.com/fsc/backoffice/internal/testenv"
 	"github.com/fsc/backoffice/inventory"
 	"github.com/fsc/backoffice/web/webtest"
 )
@@ -15,10 +16,16 @@ import (
 // 10,000 serials and a stocktake count of 10,000 (the most a list of serials holds).
 // Every row is there afterwards; nothing answers 5xx (a statement over the driver's
 // parameter limit would). Under -race it takes about 9 s on PostgreSQL and about a minute
-// on SQLite (the pure-Go SQLite under checkptr; 2 s without -race).
+// on SQLite (the pure-Go SQLite under checkptr; 2 s without -race), so SQLite under
+// -race writes lists of 4,000: the statements are batched the same way, and the
+// longest list a statement takes whole (the serials of a receipt, 8,000 here) stays
+// far under SQLite's 32,766 variables either way. Every other run writes the maximum.
 func TestLargestListsWrite(t *testing.T) {
 	ts := webtest.New(t)
-	const perList = 10_000
+	var perList int64 = 10_000
+	if raceEnabled && !testenv.OnPostgres() {
+		perList = 4_000
+	}
 	loc := mustCreate(ts, "/api/v1/locations", "logistics", map[string]any{"code": "BIG", "name": "Stort lager"})
 	tablet := mustCreate(ts, "/api/v1/products", "logistics", map[string]any{"sku": "TAB", "name": "Tablet", "category": "tablet", "tracking": "serial"})
 	oxi := mustCreate(ts, "/api/v1/products", "logistics", map[string]any{"sku": "OXI", "name": "Oximeter", "category": "oximeter", "tracking": "serial"})
@@ -30,7 +37,7 @@ func TestLargestListsWrite(t *testing.T) {
 		return s
 	}
 	tabs, oxis := serials("TAB"), serials("OXI")
-	if 2*perList != inventory.MaxReceiptSerials {
+	if perList == 10_000 && 2*perList != inventory.MaxReceiptSerials {
 		t.Fatalf("a receipt holds %d serials; this test writes %d", inventory.MaxReceiptSerials, 2*perList)
 	}
 	count := func(table, where string, args ...any) int64 {
@@ -48,12 +55,12 @@ func TestLargestListsWrite(t *testing.T) {
 		t.Logf("%s: %v", what, time.Since(start).Round(time.Millisecond))
 	}
 
-	timed("receipt of 20,000 serials", func() {
+	timed(fmt.Sprintf("receipt of %d serials", 2*perList), func() {
 		st, body := ts.Do("POST", "/api/v1/receipts", "logistics", map[string]any{"location_id": loc, "reference": "stor levering",
 			"lines": []map[string]any{{"product_id": tablet, "serials": tabs}, {"product_id": oxi, "serials": oxis}}})
 		var rc inventory.Receipt
 		webtest.DecodeInto(t, body, &rc)
-		if st != 201 || len(rc.Lines) != 2 || len(rc.Lines[0].DeviceIDs) != perList || len(rc.Lines[1].DeviceIDs) != perList {
+		if st != 201 || len(rc.Lines) != 2 || int64(len(rc.Lines[0].DeviceIDs)) != perList || int64(len(rc.Lines[1].DeviceIDs)) != perList {
 			t.Fatalf("receipt: %d, %d lines", st, len(rc.Lines))
 		}
 	})
@@ -64,7 +71,7 @@ func TestLargestListsWrite(t *testing.T) {
 		t.Fatalf("%d device events after the receipt, want at least %d", n, 2*perList)
 	}
 
-	timed("recall of 10,000 serials", func() {
+	timed(fmt.Sprintf("recall of %d serials", perList), func() {
 		st, body := ts.Do("POST", "/api/v1/recalls", "logistics", map[string]any{"product_id": oxi, "vendor_ref": "V-BIG", "reason": "batteri", "serials": oxis})
 		var rr inventory.Recall
 		webtest.DecodeInto(t, body, &rr)
@@ -76,7 +83,7 @@ func TestLargestListsWrite(t *testing.T) {
 		}
 	})
 
-	timed("stocktake count of 10,000 serials", func() {
+	timed(fmt.Sprintf("stocktake count of %d serials", perList), func() {
 		id := mustCreate(ts, "/api/v1/stocktakes", "logistics", map[string]any{"location_id": loc})
 		if st, body := ts.Do("POST", fmt.Sprintf("/api/v1/stocktakes/%d/counts", id), "logistics", map[string]any{"serials": tabs}); st != 200 {
 			t.Fatalf("count: %d %.500s", st, body)
