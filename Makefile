@@ -4,7 +4,7 @@
 
 .PHONY: test run vet help
 
-## test: go vet, then go test -race on embedded SQLite/Redis and on PostgreSQL + Redis
+## test: go vet, then go test on embedded SQLite/Redis and go test -race on PostgreSQL + Redis
 test:
 	bash scripts/test.sh
 
