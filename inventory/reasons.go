@@ -64,18 +64,23 @@ func Because(code string, args ...any) Why {
 	if _, ok := whyText[code]; !ok {
 		panic("inventory: unknown reason code " + code) // a programming error, caught by any test of the caller
 	}
-	w := Why{Code: code, Args: make(Args, len(args))}
+	return Why{Code: code, Args: ArgsOf(args...)}
+}
+
+// ArgsOf returns args as Args, each as fmt.Sprint says it. A carrier's message may hold
+// a line break; no argument keeps a control character, so none can be the separator
+// of Args.
+func ArgsOf(args ...any) Args {
+	out := make(Args, len(args))
 	for i, a := range args {
-		// A carrier's message may hold a line break; no argument keeps a control
-		// character, so none can be the separator of Args.
-		w.Args[i] = strings.Map(func(r rune) rune {
+		out[i] = strings.Map(func(r rune) rune {
 			if unicode.IsControl(r) {
 				return ' '
 			}
 			return r
 		}, fmt.Sprint(a))
 	}
-	return w
+	return out
 }
 
 // Text is the English text of w.

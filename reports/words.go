@@ -6,8 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/fsc/backoffice/internal/apperr"
 	"github.com/fsc/backoffice/internal/money"
@@ -100,18 +98,9 @@ func say(code string, args ...any) Words {
 		// A programming error, caught by any test of a run.
 		panic(fmt.Sprintf("reports: words %s with %d arguments", code, len(args)))
 	}
-	w := Words{Code: code, Args: make(inventory.Args, len(args))}
-	for i, a := range args {
-		// No argument keeps a control character, so none can be the separator of Args
-		// (the names are refused with one anyway, and so the text is the same).
-		w.Args[i] = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return ' '
-			}
-			return r
-		}, fmt.Sprint(a))
-	}
-	return w
+	// No argument keeps a control character (the names are refused with one anyway,
+	// so the text is the same).
+	return Words{Code: code, Args: inventory.ArgsOf(args...)}
 }
 
 // Kinds returns the kinds of w's arguments (none for an unknown code).
