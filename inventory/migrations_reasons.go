@@ -16,23 +16,15 @@ func init() {
 	db.Register(&gormigrate.Migration{
 		ID: "202612021100_inventory_event_reason_code",
 		Migrate: func(tx *gorm.DB) error {
-			for _, q := range []string{
+			if err := db.ExecAll(tx,
 				"ALTER TABLE device_events ADD COLUMN reason_code varchar(32) NOT NULL DEFAULT ''",
-				"ALTER TABLE device_events ADD COLUMN reason_args text NOT NULL DEFAULT ''",
-			} {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
+				"ALTER TABLE device_events ADD COLUMN reason_args text NOT NULL DEFAULT ''"); err != nil {
+				return err
 			}
 			return backfillReasons(tx)
 		},
 		Rollback: func(tx *gorm.DB) error {
-			for _, q := range []string{"ALTER TABLE device_events DROP COLUMN reason_args", "ALTER TABLE device_events DROP COLUMN reason_code"} {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return db.ExecAll(tx, "ALTER TABLE device_events DROP COLUMN reason_args", "ALTER TABLE device_events DROP COLUMN reason_code")
 		},
 	})
 }

@@ -30,12 +30,7 @@ func init() {
 			if err := backfillDue(tx); err != nil {
 				return err
 			}
-			for _, q := range idx {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return db.ExecAll(tx, idx...)
 		},
 		Rollback: func(tx *gorm.DB) error {
 			for _, n := range []string{"idx_orders_due", "idx_orders_status_due", "idx_orders_member_due"} {

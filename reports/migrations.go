@@ -209,12 +209,7 @@ BEGIN SELECT RAISE(ABORT, 'billing run is finalized and cannot change'); END`)
 					" BEGIN SELECT RAISE(ABORT, 'billing run is finalized and its lines cannot change'); END")
 		}
 	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.ExecAll(tx, stmts...)
 }
 
 func dropFreeze(tx *gorm.DB) error {

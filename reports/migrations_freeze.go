@@ -106,12 +106,7 @@ BEGIN SELECT RAISE(ABORT, 'the billing run of the period is finalized and its ad
 WHEN EXISTS (SELECT 1 FROM billing_runs WHERE period = OLD.period AND status = 'finalized')
 BEGIN SELECT RAISE(ABORT, 'the billing run of the period is finalized and its adjustments cannot change'); END`)
 	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.ExecAll(tx, stmts...)
 }
 
 func dropFreezeMore(tx *gorm.DB) error {
@@ -128,10 +123,5 @@ func dropFreezeMore(tx *gorm.DB) error {
 			}
 		}
 	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.ExecAll(tx, stmts...)
 }

@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"fmt"
-
 	"github.com/fsc/backoffice/internal/db"
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -20,27 +18,18 @@ func init() {
 	db.Register(&gormigrate.Migration{
 		ID: "202612110900_reports_billing_words",
 		Migrate: func(tx *gorm.DB) error {
-			return execAll(tx,
+			return db.ExecAll(tx,
 				"ALTER TABLE billing_lines ADD COLUMN description_code varchar(32) NOT NULL DEFAULT ''",
 				"ALTER TABLE billing_lines ADD COLUMN description_args text NOT NULL DEFAULT ''",
 				"ALTER TABLE billing_unbilled ADD COLUMN reason_code varchar(32) NOT NULL DEFAULT ''",
 				"ALTER TABLE billing_unbilled ADD COLUMN reason_args text NOT NULL DEFAULT ''")
 		},
 		Rollback: func(tx *gorm.DB) error {
-			return execAll(tx,
+			return db.ExecAll(tx,
 				"ALTER TABLE billing_unbilled DROP COLUMN reason_args",
 				"ALTER TABLE billing_unbilled DROP COLUMN reason_code",
 				"ALTER TABLE billing_lines DROP COLUMN description_args",
 				"ALTER TABLE billing_lines DROP COLUMN description_code")
 		},
 	})
-}
-
-func execAll(tx *gorm.DB, stmts ...string) error {
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
 }

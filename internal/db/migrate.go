@@ -180,3 +180,14 @@ func CreateTables(tx *gorm.DB, tables ...Table) error {
 	}
 	return nil
 }
+
+// ExecAll runs the statements of a migration step in order on tx, and stops at the
+// first that fails, naming it.
+func ExecAll(tx *gorm.DB, stmts ...string) error {
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
